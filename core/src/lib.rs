@@ -1,0 +1,14 @@
+//! Readiness domain: the normalized run, the evidence formats that produce it,
+//! and the targets it is judged against.
+//!
+//! Invariant: this crate does no I/O and depends on no runtime, database, web
+//! or UI framework, so the browser bundle and the server share it unchanged.
+
+pub mod error;
+pub mod formats;
+pub mod model;
+pub mod run;
+pub mod targets;
+
+pub use error::ParseError;
+pub use run::Run;

@@ -1,0 +1,83 @@
+//! Project-scoped API tokens for CI. A token is shown once, when created;
+//! only its SHA-256 is stored. Tokens carry 256 random bits, so a fast hash
+//! is enough: there is nothing to guess that a slow hash would protect.
+
+use crate::{Result, Store, StoreError, now};
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+
+/// Every token starts with this, so secret scanners and people recognise it.
+pub const TOKEN_PREFIX: &str = "rdy_";
+
+/// The project a presented token belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenOwner {
+    pub token_id: i64,
+    pub project_id: i64,
+    pub project_slug: String,
+}
+
+fn hash(token: &str) -> String {
+    format!("{:x}", Sha256::digest(token.as_bytes()))
+}
+
+impl Store {
+    /// Creates a token for a project and returns it; it cannot be read again.
+    pub async fn create_token(&self, project_slug: &str) -> Result<String> {
+        let project = self.project(project_slug).await?;
+        let mut secret = [0u8; 32];
+        getrandom::fill(&mut secret)
+            .map_err(|e| StoreError::Invalid(format!("no randomness available: {e}")))?;
+        let token: String = std::iter::once(TOKEN_PREFIX.to_owned())
+            .chain(secret.iter().map(|b| format!("{b:02x}")))
+            .collect();
+        let hint = token[..TOKEN_PREFIX.len() + 6].to_owned();
+        let mut tx = self.write().await?;
+        sqlx::query(
+            "INSERT INTO api_tokens (project_id, token_sha256, hint, created_at)
+             VALUES (?, ?, ?, ?)",
+        )
+        .bind(project.id)
+        .bind(hash(&token))
+        .bind(hint)
+        .bind(now())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(token)
+    }
+
+    /// The project of a valid, unrevoked token; `None` for any other string.
+    pub async fn authenticate_token(&self, token: &str) -> Result<Option<TokenOwner>> {
+        if !token.starts_with(TOKEN_PREFIX) {
+            return Ok(None);
+        }
+        let row = sqlx::query(
+            "SELECT t.id, t.project_id, p.slug
+             FROM api_tokens t JOIN projects p ON p.id = t.project_id
+             WHERE t.token_sha256 = ? AND t.revoked_at IS NULL",
+        )
+        .bind(hash(token))
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let owner = TokenOwner {
+            token_id: row.try_get("id")?,
+            project_id: row.try_get("project_id")?,
+            project_slug: row.try_get("slug")?,
+        };
+        Ok(Some(owner))
+    }
+
+    /// Records that a token was used, for the tokens page.
+    pub async fn touch_token(&self, token_id: i64) -> Result<()> {
+        sqlx::query("UPDATE api_tokens SET last_used_at = ? WHERE id = ?")
+            .bind(now())
+            .bind(token_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}
