@@ -32,51 +32,67 @@ impl fmt::Display for Location {
     }
 }
 
-/// An input that could not be turned into evidence.
+/// An input that could not be turned into evidence. Boxed, so the `Ok`
+/// path of every parser stays small.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ParseError {
-    pub location: Location,
-    /// What the input held at that place, in a few words.
-    pub found: String,
-    /// What the format requires there.
-    pub expected: String,
+pub struct ParseError(Box<Details>);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Details {
+    location: Location,
+    found: String,
+    expected: String,
 }
 
 impl ParseError {
     pub fn new(expected: impl Into<String>, found: impl Into<String>) -> Self {
-        ParseError {
+        ParseError(Box::new(Details {
             location: Location::default(),
             found: found.into(),
             expected: expected.into(),
-        }
+        }))
+    }
+
+    pub fn location(&self) -> &Location {
+        &self.0.location
+    }
+
+    /// What the input held at that place, in a few words.
+    pub fn found(&self) -> &str {
+        &self.0.found
+    }
+
+    /// What the format requires there.
+    pub fn expected(&self) -> &str {
+        &self.0.expected
     }
 
     pub fn in_file(mut self, file: &str) -> Self {
-        if self.location.file.is_none() {
-            self.location.file = Some(file.to_owned());
+        if self.0.location.file.is_none() {
+            self.0.location.file = Some(file.to_owned());
         }
         self
     }
 
     pub fn at_field(mut self, field: impl Into<String>) -> Self {
-        self.location.field = Some(field.into());
+        self.0.location.field = Some(field.into());
         self
     }
 
     pub fn at_line(mut self, line: u64, column: Option<u64>) -> Self {
-        self.location.line = Some(line);
-        self.location.column = column;
+        self.0.location.line = Some(line);
+        self.0.location.column = column;
         self
     }
 }
 
 impl fmt::Display for ParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let location = self.location.to_string();
+        let location = self.0.location.to_string();
         if !location.is_empty() {
             write!(f, "{location}: ")?;
         }
-        write!(f, "expected {}, found {}", self.expected, self.found)
+        write!(f, "expected {}, found {}", self.0.expected, self.0.found)
     }
 }
 

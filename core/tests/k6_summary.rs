@@ -72,7 +72,10 @@ fn a_default_summary_has_no_p99_and_it_stays_null() {
         .filter(|t| !t.ok)
         .map(|t| t.expression.as_str())
         .collect();
-    assert_eq!(failed, ["rate>0.9", "rate < 0.1", "p(90) < 4", "count > 1000"]);
+    assert_eq!(
+        failed,
+        ["rate>0.9", "rate < 0.1", "p(90) < 4", "count > 1000"]
+    );
 }
 
 #[test]
@@ -154,14 +157,21 @@ fn json_that_is_not_a_k6_summary_says_what_was_expected() {
     assert_eq!(file, "upload.json");
     assert_eq!(tried.len(), Format::ALL.len());
     let message = err.to_string();
-    assert!(message.contains("no `metrics` object (top-level keys: bar, foo)"), "{message}");
+    assert!(
+        message.contains("no `metrics` object (top-level keys: bar, foo)"),
+        "{message}"
+    );
 }
 
 #[test]
 fn truncated_json_points_at_the_end() {
     let bytes = fixture("k6-reporter-handlesummary-simple.json");
-    let err = parse_run("summary.json", &bytes[..bytes.len() / 2], Some(Format::K6Summary))
-        .unwrap_err();
+    let err = parse_run(
+        "summary.json",
+        &bytes[..bytes.len() / 2],
+        Some(Format::K6Summary),
+    )
+    .unwrap_err();
     let message = err.to_string();
     assert!(message.starts_with("summary.json, line "), "{message}");
     assert!(message.contains("truncated"), "{message}");

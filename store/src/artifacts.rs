@@ -87,10 +87,11 @@ impl Store {
         let artifact_id: i64 = row.try_get("id")?;
         let sha256: String = row.try_get("sha256")?;
         let encoding: String = row.try_get("encoding")?;
-        let chunks = sqlx::query("SELECT data FROM artifact_chunks WHERE artifact_id = ? ORDER BY seq")
-            .bind(artifact_id)
-            .fetch_all(&self.pool)
-            .await?;
+        let chunks =
+            sqlx::query("SELECT data FROM artifact_chunks WHERE artifact_id = ? ORDER BY seq")
+                .bind(artifact_id)
+                .fetch_all(&self.pool)
+                .await?;
         let mut compressed = Vec::new();
         for chunk in chunks {
             compressed.extend_from_slice(chunk.try_get::<&[u8], _>("data")?);

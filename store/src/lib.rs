@@ -15,8 +15,8 @@ pub use artifacts::CompressedArtifact;
 pub use runs::{Inserted, NewRun};
 pub use tokens::TokenOwner;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use std::path::Path;
 use std::time::Duration;
 

@@ -83,7 +83,9 @@ impl Store {
                 slug: row.try_get("slug")?,
                 name: row.try_get("name")?,
             }),
-            None => Err(StoreError::NotFound(format!("no project has the slug `{slug}`"))),
+            None => Err(StoreError::NotFound(format!(
+                "no project has the slug `{slug}`"
+            ))),
         }
     }
 }

@@ -16,8 +16,8 @@
 //!   ratios are computed from the pass and fail counts.
 
 use crate::error::ParseError;
-use crate::run::{Endpoint, Exactness, Latency, Run, Threshold};
 use crate::formats::Format;
+use crate::run::{Endpoint, Exactness, Latency, Run, Threshold};
 use serde_json::{Map, Value};
 
 /// A k6 summary larger than this is not a summary: k6 writes a few kilobytes.
@@ -91,7 +91,10 @@ fn strip_position(message: &str) -> String {
 /// Says which k6 summary shape `value` is, or why it is none.
 pub fn sniff(value: &Value) -> Result<Shape, String> {
     let Some(top) = value.as_object() else {
-        return Err(format!("the document is {}, not an object", describe(value)));
+        return Err(format!(
+            "the document is {}, not an object",
+            describe(value)
+        ));
     };
     if top.contains_key("version") && top.contains_key("results") {
         return match top["results"].get("metrics") {
@@ -113,7 +116,10 @@ pub fn sniff(value: &Value) -> Result<Shape, String> {
     let Some(metrics) = metrics.as_object() else {
         return Err(format!("`metrics` is {}, not an object", describe(metrics)));
     };
-    if !BUILTIN_METRICS.iter().any(|name| metrics.contains_key(*name)) {
+    if !BUILTIN_METRICS
+        .iter()
+        .any(|name| metrics.contains_key(*name))
+    {
         return Err(format!(
             "`metrics` has none of k6's built-in metrics ({})",
             BUILTIN_METRICS.join(", ")
@@ -185,26 +191,27 @@ impl<'a> Summary<'a> {
                             .in_file(file)
                             .at_field(path.clone())
                     })?;
-                    let metric = if shape == Shape::Current {
-                        let stats = entry.get("values").and_then(Value::as_object).ok_or_else(
-                            || {
-                                ParseError::new("an object", "no `values` object")
-                                    .in_file(file)
-                                    .at_field(format!("{path}.values"))
-                            },
-                        )?;
-                        Metric {
-                            path: format!("{path}.values"),
-                            stats,
-                            thresholds: entry.get("thresholds"),
-                        }
-                    } else {
-                        Metric {
-                            path,
-                            stats: entry,
-                            thresholds: entry.get("thresholds"),
-                        }
-                    };
+                    let metric =
+                        if shape == Shape::Current {
+                            let stats = entry.get("values").and_then(Value::as_object).ok_or_else(
+                                || {
+                                    ParseError::new("an object", "no `values` object")
+                                        .in_file(file)
+                                        .at_field(format!("{path}.values"))
+                                },
+                            )?;
+                            Metric {
+                                path: format!("{path}.values"),
+                                stats,
+                                thresholds: entry.get("thresholds"),
+                            }
+                        } else {
+                            Metric {
+                                path,
+                                stats: entry,
+                                thresholds: entry.get("thresholds"),
+                            }
+                        };
                     metrics.push((name.clone(), metric));
                 }
             }
@@ -217,11 +224,15 @@ impl<'a> Summary<'a> {
                             .in_file(file)
                             .at_field(format!("{path}.name"))
                     })?;
-                    let stats = entry.get("values").and_then(Value::as_object).ok_or_else(|| {
-                        ParseError::new("an object", "no `values` object")
-                            .in_file(file)
-                            .at_field(format!("{path}.values"))
-                    })?;
+                    let stats =
+                        entry
+                            .get("values")
+                            .and_then(Value::as_object)
+                            .ok_or_else(|| {
+                                ParseError::new("an object", "no `values` object")
+                                    .in_file(file)
+                                    .at_field(format!("{path}.values"))
+                            })?;
                     metrics.push((
                         name.to_owned(),
                         Metric {
@@ -275,9 +286,11 @@ impl<'a> Summary<'a> {
         match self.stat_of(m, key)? {
             None => Ok(None),
             Some(v) if v >= 0.0 && v.fract() == 0.0 && v < 2f64.powi(53) => Ok(Some(v as u64)),
-            Some(v) => Err(ParseError::new("a whole, non-negative count", v.to_string())
-                .in_file(self.file)
-                .at_field(format!("{}.{key}", m.path))),
+            Some(v) => Err(
+                ParseError::new("a whole, non-negative count", v.to_string())
+                    .in_file(self.file)
+                    .at_field(format!("{}.{key}", m.path)),
+            ),
         }
     }
 
@@ -410,7 +423,8 @@ impl<'a> Summary<'a> {
         let prefix = format!("{protocol}_req_duration{{");
         let mut endpoints = Vec::new();
         for (name, _) in &self.metrics {
-            let Some(selector) = name.strip_prefix(&prefix).and_then(|s| s.strip_suffix('}')) else {
+            let Some(selector) = name.strip_prefix(&prefix).and_then(|s| s.strip_suffix('}'))
+            else {
                 continue;
             };
             let tags = parse_selector(selector);
@@ -463,9 +477,12 @@ impl<'a> Summary<'a> {
                     (_, Value::Object(o)) => match o.get("ok") {
                         Some(Value::Bool(ok)) => *ok,
                         _ => {
-                            return Err(ParseError::new("`{\"ok\": true|false}`", "no boolean `ok`")
-                                .in_file(self.file)
-                                .at_field(format!("{field}.{expression}")));
+                            return Err(ParseError::new(
+                                "`{\"ok\": true|false}`",
+                                "no boolean `ok`",
+                            )
+                            .in_file(self.file)
+                            .at_field(format!("{field}.{expression}")));
                         }
                     },
                     (_, other) => {
@@ -506,7 +523,7 @@ fn parse_selector(selector: &str) -> Vec<(&str, &str)> {
 fn has_statistic(stats: &Map<String, Value>, expression: &str) -> bool {
     let expr = expression.trim_start();
     let end = expr
-        .find(|c: char| c == ')')
+        .find(')')
         .map(|i| i + 1)
         .filter(|_| expr.starts_with("p("))
         .unwrap_or_else(|| {

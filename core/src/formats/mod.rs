@@ -96,7 +96,10 @@ impl fmt::Display for IngestError {
                 "{file}: the file is empty; expected a load-test result such as a k6 summary JSON"
             ),
             IngestError::UnknownFormat { file, tried } => {
-                write!(f, "{file}: not a load-test result format Readiness knows. Tried:")?;
+                write!(
+                    f,
+                    "{file}: not a load-test result format Readiness knows. Tried:"
+                )?;
                 for (format, why) in tried {
                     write!(f, " {format}: {why};")?;
                 }

@@ -1,0 +1,84 @@
+//! Readiness in the browser: pages rendered on the server, then hydrated
+//! by the same components compiled to WASM.
+//!
+//! The `ssr` feature builds the server side (server functions reach the
+//! store); the `hydrate` feature builds the browser bundle.
+
+// Leptos views are deeply nested types; the default limit is too low for them.
+#![recursion_limit = "256"]
+
+pub mod components;
+pub mod pages;
+pub mod server_fns;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::{SsrMode, path};
+
+/// The name of the WASM, JS and CSS files under `/pkg`.
+pub const OUTPUT_NAME: &str = "readiness";
+
+/// The HTML document around every page.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light dark" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Effects run only in the browser, after hydration: the mark tells
+    // people's tools and the browser tests that the page is interactive.
+    Effect::new(|_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+    view! {
+        <Stylesheet id="leptos" href=format!("/pkg/{OUTPUT_NAME}.css") />
+        <Title formatter=|title: String| {
+            if title.is_empty() { "Readiness".to_owned() } else { format!("{title} · Readiness") }
+        } />
+        <Router>
+            <header class="topbar">
+                <a class="brand" href="/">
+                    "Readiness"
+                </a>
+                <span class="tagline">"production readiness from evidence"</span>
+            </header>
+            <main>
+                // Pages wait for their data on the server, so the first paint
+                // is complete and reads well before (or without) the WASM.
+                <Routes fallback=|| view! { <pages::NotFound /> }>
+                    <Route path=path!("/") view=pages::projects::ProjectsPage ssr=SsrMode::Async />
+                    <Route path=path!("/projects/:slug") view=pages::project::ProjectPage ssr=SsrMode::Async />
+                    <Route path=path!("/projects/:slug/tokens") view=pages::tokens::TokensPage ssr=SsrMode::Async />
+                    <Route path=path!("/runs/:id") view=pages::run::RunPage ssr=SsrMode::Async />
+                </Routes>
+            </main>
+        </Router>
+    }
+}
+
+/// The browser entry point: attaches the WASM to the server-rendered page.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(App);
+}

@@ -1,0 +1,24 @@
+//! One module per page.
+
+pub mod project;
+pub mod projects;
+pub mod run;
+pub mod tokens;
+
+use leptos::prelude::*;
+
+#[component]
+pub fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <h1>"Page not found"</h1>
+        <p>
+            "There is nothing at this address. "
+            <a href="/">"See all projects"</a>
+            "."
+        </p>
+    }
+}

@@ -1,0 +1,108 @@
+//! The HTTP server: the JSON API under `/api/v1`, the Leptos pages and
+//! their server functions, and the static browser bundle.
+
+mod api;
+mod error;
+
+use crate::config::ServeConfig;
+use anyhow::Context;
+use axum::Router;
+use leptos::config::{Env, LeptosOptions};
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use readiness_app::{App, OUTPUT_NAME, shell};
+use readiness_store::Store;
+use std::sync::Arc;
+
+/// What every handler can reach.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub config: Arc<ServeConfig>,
+    pub leptos: LeptosOptions,
+}
+
+impl axum::extract::FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos.clone()
+    }
+}
+
+/// The whole application as a router, ready to serve.
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let leptos = state.leptos.clone();
+    let store = state.store.clone();
+    Router::new()
+        .nest("/api/v1", api::router(state.clone()))
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || leptos::prelude::provide_context(store.clone()),
+            move || shell(leptos.clone()),
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .with_state(state)
+}
+
+pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
+    let store = Store::open(&config.db.db)
+        .await
+        .with_context(|| format!("cannot open the database {}", config.db.db.display()))?;
+    let site_root = config.site_root();
+    if !site_root
+        .join("pkg")
+        .join(format!("{OUTPUT_NAME}_bg.wasm"))
+        .is_file()
+    {
+        tracing::warn!(
+            site = %site_root.display(),
+            "the browser bundle is missing: pages render but do not hydrate; run `cargo xtask build`"
+        );
+    }
+    let leptos = LeptosOptions::builder()
+        .output_name(OUTPUT_NAME)
+        .site_root(site_root.display().to_string())
+        .site_pkg_dir("pkg")
+        .env(Env::PROD)
+        .site_addr(config.addr)
+        .build();
+    let listener = tokio::net::TcpListener::bind(config.addr)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.addr))?;
+    let local = listener.local_addr()?;
+    let state = AppState {
+        store,
+        config: Arc::new(config),
+        leptos,
+    };
+    let app = router(state);
+    // Tests and scripts read this line to learn the port when it was 0.
+    println!("readiness listening on http://{local}");
+    tracing::info!(%local, "serving");
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("the server stopped with an error")?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

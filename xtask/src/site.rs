@@ -1,0 +1,101 @@
+//! The browser bundle: the app compiled to WASM with the `hydrate` feature,
+//! bound with wasm-bindgen, shrunk with wasm-opt, and the stylesheet and
+//! public files beside it, all under `target/site`.
+
+use crate::tools::{self, step};
+use crate::{Result, root, target_dir};
+use std::path::Path;
+use std::process::Command;
+
+/// The name the server expects (`readiness_app::OUTPUT_NAME`).
+const OUTPUT_NAME: &str = "readiness";
+
+pub fn build(dev: bool) -> Result {
+    tools::ensure_wasm_target()?;
+    let profile = if dev { "dev" } else { "wasm-release" };
+    step(&format!("build the browser bundle ({profile})"));
+    tools::cargo(&[
+        "build",
+        "--package",
+        "readiness-app",
+        "--lib",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--no-default-features",
+        "--features",
+        "hydrate",
+        "--profile",
+        profile,
+    ])?;
+    let target = target_dir();
+    let profile_dir = if dev { "debug" } else { profile };
+    let wasm = target
+        .join("wasm32-unknown-unknown")
+        .join(profile_dir)
+        .join("readiness_app.wasm");
+    let site = target.join("site");
+    let pkg = site.join("pkg");
+    std::fs::create_dir_all(&pkg).map_err(|e| format!("cannot create {}: {e}", pkg.display()))?;
+
+    step("wasm-bindgen");
+    wasm_bindgen_cli_support::Bindgen::new()
+        .input_path(&wasm)
+        .web(true)
+        .map_err(|e| format!("wasm-bindgen: {e}"))?
+        .typescript(false)
+        .out_name(OUTPUT_NAME)
+        .generate(&pkg)
+        .map_err(|e| format!("wasm-bindgen on {}: {e:#}", wasm.display()))?;
+
+    let bundle = pkg.join(format!("{OUTPUT_NAME}_bg.wasm"));
+    if !dev {
+        match tools::wasm_opt(&target) {
+            Some(wasm_opt) => {
+                step("wasm-opt -Oz");
+                let mut command = Command::new(wasm_opt);
+                command
+                    .args([
+                        "-Oz",
+                        "--enable-bulk-memory",
+                        "--enable-nontrapping-float-to-int",
+                    ])
+                    .arg(&bundle)
+                    .arg("-o")
+                    .arg(&bundle);
+                tools::run(command)?;
+            }
+            None => eprintln!(
+                "warning: wasm-opt is unavailable (it needs npm); the bundle works but is larger"
+            ),
+        }
+    }
+
+    let css = root().join("style").join("main.css");
+    copy(&css, &pkg.join(format!("{OUTPUT_NAME}.css")))?;
+    copy_dir(&root().join("public"), &site)?;
+    eprintln!("site ready in {}", site.display());
+    Ok(())
+}
+
+fn copy(from: &Path, to: &Path) -> Result {
+    std::fs::copy(from, to)
+        .map(|_| ())
+        .map_err(|e| format!("cannot copy {} to {}: {e}", from.display(), to.display()))
+}
+
+fn copy_dir(from: &Path, to: &Path) -> Result {
+    let entries =
+        std::fs::read_dir(from).map_err(|e| format!("cannot read {}: {e}", from.display()))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| format!("cannot read {}: {e}", from.display()))?;
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            std::fs::create_dir_all(&target)
+                .map_err(|e| format!("cannot create {}: {e}", target.display()))?;
+            copy_dir(&entry.path(), &target)?;
+        } else {
+            copy(&entry.path(), &target)?;
+        }
+    }
+    Ok(())
+}
