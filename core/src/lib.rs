@@ -6,8 +6,11 @@
 
 pub mod error;
 pub mod formats;
+pub mod input;
 pub mod model;
 pub mod run;
+pub mod samples;
+pub mod stats;
 pub mod targets;
 
 pub use error::ParseError;

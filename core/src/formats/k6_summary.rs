@@ -16,7 +16,8 @@
 //!   ratios are computed from the pass and fail counts.
 
 use crate::error::ParseError;
-use crate::formats::Format;
+use crate::formats::{Format, IngestError, Input, Sniffed, single};
+use crate::input::{HEAD_BYTES, Source, read_all};
 use crate::run::{Endpoint, Exactness, Latency, Run, Threshold};
 use serde_json::{Map, Value};
 
@@ -56,16 +57,43 @@ impl Shape {
     }
 }
 
+/// Detects a k6 summary and its shape.
+pub fn sniff(source: &dyn Source, head: &[u8]) -> Sniffed {
+    let text = head.trim_ascii_start();
+    if !text.starts_with(b"{") {
+        return Err("not a JSON object".to_owned());
+    }
+    let value = if head.len() < HEAD_BYTES {
+        load_json(source.name(), head)
+    } else if memchr::memmem::find(head, b"\"metrics\"").is_some() {
+        // A summary larger than the head: read it whole (it is bounded).
+        read_all(source, MAX_SUMMARY_BYTES).and_then(|bytes| load_json(source.name(), &bytes))
+    } else {
+        return Err("no `metrics` key in the first 64 KiB".to_owned());
+    };
+    let value = value.map_err(|err| format!("not JSON ({})", err.found()))?;
+    sniff_value(&value).map(|shape| (shape.format(), "result"))
+}
+
+/// Parses a k6 summary that must have the shape of `format`.
+pub fn parse(format: Format, inputs: &[Input<'_>]) -> Result<Run, IngestError> {
+    let input = single(inputs, format)?;
+    let file = input.source.name();
+    let bytes = read_all(input.source, MAX_SUMMARY_BYTES)?;
+    let value = load_json(file, &bytes)?;
+    let shape = sniff_value(&value)
+        .map_err(|why| ParseError::new(format!("a {format} document"), why).in_file(file))?;
+    if shape.format() != format {
+        let expected = format!("a {format} document");
+        let found = format!("a {} document", shape.format());
+        return Err(ParseError::new(expected, found).in_file(file).into());
+    }
+    Ok(parse_value(file, &value, shape)?)
+}
+
 /// Reads a JSON document, with an error that points at the line and column
 /// where it stops being JSON.
 pub fn load_json(file: &str, bytes: &[u8]) -> Result<Value, ParseError> {
-    if bytes.len() > MAX_SUMMARY_BYTES {
-        return Err(ParseError::new(
-            format!("a JSON summary of at most {} MiB", MAX_SUMMARY_BYTES >> 20),
-            format!("{} bytes", bytes.len()),
-        )
-        .in_file(file));
-    }
     serde_json::from_slice(bytes).map_err(|err| {
         let found = match err.classify() {
             serde_json::error::Category::Eof => {
@@ -89,7 +117,7 @@ fn strip_position(message: &str) -> String {
 }
 
 /// Says which k6 summary shape `value` is, or why it is none.
-pub fn sniff(value: &Value) -> Result<Shape, String> {
+pub fn sniff_value(value: &Value) -> Result<Shape, String> {
     let Some(top) = value.as_object() else {
         return Err(format!(
             "the document is {}, not an object",
@@ -142,7 +170,7 @@ pub fn sniff(value: &Value) -> Result<Shape, String> {
 }
 
 /// Turns a sniffed summary into a run.
-pub fn parse_value(file: &str, value: &Value, shape: Shape) -> Result<Run, ParseError> {
+fn parse_value(file: &str, value: &Value, shape: Shape) -> Result<Run, ParseError> {
     let summary = Summary::new(file, value, shape)?;
     summary.run()
 }
