@@ -145,6 +145,12 @@ impl<'a> Lines<'a> {
         self.line
     }
 
+    /// The next line with its number, or `None` at the end of the input.
+    pub fn next_numbered(&mut self) -> Result<Option<(u64, &[u8])>, ParseError> {
+        let line = self.line + 1;
+        Ok(self.next_line()?.map(|text| (line, text)))
+    }
+
     /// The next line, or `None` at the end of the input.
     pub fn next_line(&mut self) -> Result<Option<&[u8]>, ParseError> {
         self.buf.clear();

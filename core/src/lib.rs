@@ -12,6 +12,7 @@ pub mod run;
 pub mod samples;
 pub mod stats;
 pub mod targets;
+pub mod time;
 
 pub use error::ParseError;
 pub use run::Run;

@@ -1,20 +1,272 @@
-//! Not implemented yet: detection never matches, and a forced format says so.
+//! k6 `--out json`: newline-delimited JSON with one object per metric
+//! sample, plain or gzip-compressed.
+//!
+//! Upstream: grafana/k6 `internal/output/json/wrapper.go` (the record
+//! shapes) and `lib/netext/httpext/trail.go` (`SaveSamples`: every HTTP
+//! sample is stamped with the request's end time)
+//! (<https://github.com/grafana/k6>).
+//!
+//! Only three metrics matter for a run: `http_req_duration` (one sample per
+//! request, with its latency and tags), `http_req_failed` (whether it
+//! failed) and the `vus` gauge. The other ~10 samples k6 writes per request
+//! are skipped before they are decoded, which is what makes this parser
+//! fast: k6 writes Point records with `"metric"` as the first key, so its
+//! name can be read from the line's start.
+//!
+//! Pitfalls handled:
+//! - Key order differs between Metric and Point records: anything that does
+//!   not start the usual way is decoded in full.
+//! - Sample times carry the machine's UTC offset and nanoseconds.
+//! - A request's start is its sample time minus its duration.
+//! - Failures come from the `expected_response` tag on the duration sample
+//!   when k6 wrote it, else from `http_req_failed` samples (never both, so
+//!   nothing is counted twice).
+//! - A test of gRPC calls only has `grpc_req_duration`; its figures are used
+//!   when there is no HTTP request at all.
+//! - The output holds threshold definitions but not their outcomes, so the
+//!   run lists no thresholds.
 
 use crate::error::ParseError;
-use crate::formats::{IngestError, Input, Sniffed};
-use crate::input::Source;
-use crate::run::Run;
+use crate::formats::{Format, IngestError, Input, Sniffed, single};
+use crate::input::{Lines, Source};
+use crate::run::{Run, ScenarioKind};
+use crate::samples::RunBuilder;
+use crate::time::rfc3339_ms;
+use serde::Deserialize;
+use std::borrow::Cow;
+use std::collections::HashSet;
 
-pub fn sniff(_source: &dyn Source, _head: &[u8]) -> Sniffed {
-    Err("not supported yet".to_owned())
+pub fn sniff(_source: &dyn Source, head: &[u8]) -> Sniffed {
+    let first = head
+        .split(|b| *b == b'\n')
+        .map(<[u8]>::trim_ascii)
+        .find(|line| !line.is_empty())
+        .unwrap_or_default();
+    if !first.starts_with(b"{") {
+        return Err("the first line is not a JSON object".to_owned());
+    }
+    match serde_json::from_slice::<Record<'_>>(first) {
+        Ok(record) if matches!(&*record.kind, "Metric" | "Point") => {
+            Ok((Format::K6Ndjson, "result"))
+        }
+        Ok(record) => Err(format!(
+            "the first line's `type` is `{}`, not `Metric` or `Point`",
+            record.kind
+        )),
+        Err(_) => Err(
+            "the first line is not a k6 output record ({\"type\": \"Metric\"|\"Point\", \"metric\", \"data\"})"
+                .to_owned(),
+        ),
+    }
+}
+
+#[derive(Deserialize)]
+struct Record<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: Cow<'a, str>,
+    #[serde(borrow)]
+    metric: Cow<'a, str>,
+    #[serde(borrow, default)]
+    data: Option<Data<'a>>,
+}
+
+#[derive(Deserialize)]
+struct Data<'a> {
+    #[serde(borrow, default)]
+    time: Option<Cow<'a, str>>,
+    #[serde(default)]
+    value: Option<f64>,
+    #[serde(borrow, default)]
+    tags: Option<Tags<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+struct Tags<'a> {
+    #[serde(borrow, default)]
+    name: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    url: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    method: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    expected_response: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    scenario: Option<Cow<'a, str>>,
+}
+
+/// The metrics a run is built from.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Wanted {
+    HttpDuration,
+    HttpFailed,
+    GrpcDuration,
+    Vus,
+}
+
+fn wanted(metric: &[u8]) -> Option<Wanted> {
+    match metric {
+        b"http_req_duration" => Some(Wanted::HttpDuration),
+        b"http_req_failed" => Some(Wanted::HttpFailed),
+        b"grpc_req_duration" => Some(Wanted::GrpcDuration),
+        b"vus" => Some(Wanted::Vus),
+        _ => None,
+    }
+}
+
+/// The metric name of a Point record as k6 writes it
+/// (`{"metric":"<name>","type":"Point",...}`), or `None` when the line
+/// starts otherwise and must be decoded in full to know.
+fn leading_metric(line: &[u8]) -> Option<&[u8]> {
+    let rest = line.strip_prefix(b"{\"metric\":\"")?;
+    let end = memchr::memchr2(b'"', b'\\', rest)?;
+    (rest[end] == b'"').then(|| &rest[..end])
 }
 
 pub fn parse(inputs: &[Input<'_>]) -> Result<Run, IngestError> {
-    let file = inputs.first().map(|i| i.source.name()).unwrap_or("input");
-    Err(ParseError::new(
-        "a supported format",
-        "k6_ndjson, which is not supported yet",
-    )
-    .in_file(file)
-    .into())
+    let input = single(inputs, Format::K6Ndjson)?;
+    let file = input.source.name();
+    let mut lines = Lines::new(input.source)?;
+    let mut http = RunBuilder::new(file, Format::K6Ndjson.name(), "k6");
+    let mut grpc = RunBuilder::new(file, Format::K6Ndjson.name(), "k6");
+    let mut scenarios: HashSet<String> = HashSet::new();
+    let mut records = 0u64;
+
+    while let Some((at, line)) = lines.next_numbered()? {
+        let line = line.trim_ascii();
+        if line.is_empty() {
+            continue;
+        }
+        records += 1;
+        let error = |expected: &str, found: String| {
+            ParseError::new(expected, found)
+                .in_file(file)
+                .at_line(at, None)
+        };
+        let invalid = |e: serde_json::Error| {
+            let found = match e.classify() {
+                serde_json::error::Category::Eof => {
+                    "a line cut short (the file is truncated)".to_owned()
+                }
+                _ => e.to_string(),
+            };
+            error("a k6 JSON output record", found)
+        };
+        if let Some(metric) = leading_metric(line)
+            && wanted(metric).is_none()
+        {
+            // Not needed for the run, but still checked: a corrupt or cut
+            // line anywhere means the file is not what k6 wrote.
+            serde_json::from_slice::<serde::de::IgnoredAny>(line).map_err(invalid)?;
+            continue;
+        }
+        let record: Record<'_> = serde_json::from_slice(line).map_err(invalid)?;
+        if record.kind != "Point" {
+            continue;
+        }
+        let Some(which) = wanted(record.metric.as_bytes()) else {
+            continue;
+        };
+        let Some(data) = record.data else {
+            return Err(error("a `data` object", "none".to_owned()).into());
+        };
+        let time = data
+            .time
+            .as_deref()
+            .ok_or_else(|| error("a sample `time`", "none".to_owned()))?;
+        let at_ms = rfc3339_ms(time.as_bytes())
+            .ok_or_else(|| error("an RFC 3339 sample time", format!("`{time}`")))?;
+        let value = data
+            .value
+            .filter(|v| v.is_finite())
+            .ok_or_else(|| error("a numeric sample `value`", "none".to_owned()))?;
+        let tags = data.tags.unwrap_or_default();
+        let builder = if which == Wanted::GrpcDuration {
+            &mut grpc
+        } else {
+            &mut http
+        };
+        match which {
+            Wanted::Vus => {
+                if value < 0.0 {
+                    return Err(error("a VU count of zero or more", value.to_string()).into());
+                }
+                http.users(at_ms, value as u64);
+                grpc.users(at_ms, value as u64);
+            }
+            Wanted::HttpDuration | Wanted::GrpcDuration => {
+                if value < 0.0 {
+                    return Err(error("a duration of zero or more ms", value.to_string()).into());
+                }
+                let name = tags
+                    .name
+                    .as_deref()
+                    .or(tags.url.as_deref())
+                    .unwrap_or("(unnamed)");
+                let endpoint = builder.endpoint(name, tags.method.as_deref());
+                let failed = match tags.expected_response.as_deref() {
+                    Some("true") => Some(false),
+                    Some("false") => Some(true),
+                    _ => None,
+                };
+                builder.request(at_ms - value, value, endpoint, failed);
+                if let Some(scenario) = tags.scenario
+                    && scenarios.len() < 64
+                {
+                    scenarios.insert(scenario.into_owned());
+                }
+            }
+            Wanted::HttpFailed => {
+                let name = tags
+                    .name
+                    .as_deref()
+                    .or(tags.url.as_deref())
+                    .unwrap_or("(unnamed)");
+                let endpoint = http.endpoint(name, tags.method.as_deref());
+                http.failure(at_ms, endpoint, value != 0.0);
+            }
+        }
+    }
+    if records == 0 {
+        return Err(IngestError::Empty {
+            file: file.to_owned(),
+        });
+    }
+    let builder = if http.request_count() > 0 || grpc.request_count() == 0 {
+        http
+    } else {
+        grpc
+    };
+    let mut run = builder.finish().map_err(|_| {
+        ParseError::new(
+            "http_req_duration or grpc_req_duration samples",
+            "none, so there is no request to assess",
+        )
+        .in_file(file)
+    })?;
+    // A run's scenario kind comes from k6's `scenario` tag when the whole
+    // run used one scenario whose name is a kind (`soak`, `spike`, ...).
+    if scenarios.len() == 1
+        && let Some(kind) = scenarios
+            .iter()
+            .next()
+            .and_then(|s| s.parse::<ScenarioKind>().ok())
+    {
+        run.scenario = kind;
+    }
+    Ok(run)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_metric_name_is_read_from_the_line_start() {
+        assert_eq!(
+            leading_metric(br#"{"metric":"http_reqs","type":"Point"}"#),
+            Some(&b"http_reqs"[..])
+        );
+        assert_eq!(leading_metric(br#"{"type":"Metric","metric":"x"}"#), None);
+        assert_eq!(leading_metric(br#"{"metric":"a\"b","type":"Point"}"#), None);
+    }
 }

@@ -1,9 +1,10 @@
-//! `readiness ingest`: parse a result file offline and print the run.
+//! `readiness ingest`: parse result files offline and print the run.
 
-use anyhow::Context;
+use crate::evidence::FileSource;
 use clap::Args;
 use readiness_core::Run;
-use readiness_core::formats::{Format, parse_run};
+use readiness_core::formats::{Format, ingest};
+use readiness_core::input::Source;
 use readiness_core::run::ScenarioKind;
 use readiness_core::targets::{format_ms, format_ratio, trim_number};
 use std::path::PathBuf;
@@ -11,8 +12,10 @@ use std::process::ExitCode;
 
 #[derive(Debug, Args)]
 pub struct IngestArgs {
-    /// The load-test result file.
-    file: PathBuf,
+    /// The result files of one run (one file for most tools; Locust's CSVs
+    /// or a Gatling report's files together).
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
     /// The input format, when detection should not decide.
     #[arg(long)]
     format: Option<Format>,
@@ -25,9 +28,15 @@ pub struct IngestArgs {
 }
 
 pub fn run(args: IngestArgs) -> anyhow::Result<ExitCode> {
-    let name = args.file.display().to_string();
-    let bytes = std::fs::read(&args.file).with_context(|| format!("cannot read {name}"))?;
-    let mut run = match parse_run(&name, &bytes, args.format) {
+    let sources = match FileSource::expand(&args.files) {
+        Ok(sources) => sources,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let refs: Vec<&dyn Source> = sources.iter().map(|s| s as &dyn Source).collect();
+    let mut run = match ingest(&refs, args.format) {
         Ok(run) => run,
         Err(err) => {
             eprintln!("error: {err}");
@@ -49,10 +58,14 @@ pub fn run(args: IngestArgs) -> anyhow::Result<ExitCode> {
 fn table(run: &Run) -> String {
     let none = || "null".to_owned();
     let ms = |v: Option<f64>| v.map(format_ms).unwrap_or_else(none);
-    let rows: Vec<(&str, String)> = vec![
+    let mut rows: Vec<(&str, String)> = vec![
         ("format", run.format.clone()),
         ("exactness", run.exactness.as_str().to_owned()),
         ("scenario", run.scenario.as_str().to_owned()),
+        (
+            "started",
+            run.started_at.map(|t| t.to_rfc3339()).unwrap_or_else(none),
+        ),
         (
             "requests",
             run.requests.map(|v| v.to_string()).unwrap_or_else(none),
@@ -89,9 +102,23 @@ fn table(run: &Run) -> String {
         ("latency p99", ms(run.latency_ms.p99)),
         ("latency max", ms(run.latency_ms.max)),
     ];
+    if let Some(bound) = run.error_bound {
+        rows.push(("error bound", format_ratio(bound)));
+    }
     let mut out = String::new();
     for (label, value) in rows {
         out.push_str(&format!("{label:<12} {value}\n"));
+    }
+    for e in &run.endpoints {
+        let name = match &e.method {
+            Some(m) => format!("{m} {}", e.name),
+            None => e.name.clone(),
+        };
+        out.push_str(&format!(
+            "endpoint     {name}: {} requests, p95 {}\n",
+            e.requests.map(|v| v.to_string()).unwrap_or_else(none),
+            ms(e.latency_ms.p95)
+        ));
     }
     for t in &run.thresholds {
         let outcome = if t.ok { "passed" } else { "FAILED" };
