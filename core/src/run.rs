@@ -131,7 +131,8 @@ pub struct Endpoint {
     pub latency_ms: Latency,
 }
 
-/// One bucket of the run's time series. `t` is seconds since the run began.
+/// One bucket of the run's time series. `t` is the bucket's start in seconds
+/// from the whole second in which the run began.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SeriesPoint {
     pub t: f64,

@@ -27,6 +27,19 @@ const BUCKET_SIZES: [f64; 16] = [
     21600.0, 86400.0,
 ];
 
+const DAY_S: f64 = 86400.0;
+
+/// The time-series bucket size for a run lasting `duration_s`: the smallest
+/// round size that gives at most [`MAX_BUCKETS`] buckets, and whole days
+/// beyond the largest, so no span, however long, makes more buckets.
+pub fn bucket_size(duration_s: f64) -> f64 {
+    let duration_s = duration_s.max(0.0);
+    BUCKET_SIZES
+        .into_iter()
+        .find(|size| (duration_s / size).ceil() <= MAX_BUCKETS)
+        .unwrap_or_else(|| ((duration_s / MAX_BUCKETS / DAY_S).ceil()).max(1.0) * DAY_S)
+}
+
 /// An endpoint's index in the builder.
 pub type EndpointId = u32;
 
@@ -248,6 +261,10 @@ impl RunBuilder {
 
         let start_ms = self.first_ms;
         let duration_s = ((self.last_ms - self.first_ms) / 1000.0).max(0.0);
+        // Buckets start on the whole second in which the run started, so that
+        // counts kept per second and latencies kept per request fall into the
+        // same buckets.
+        let origin_ms = (start_ms / 1000.0).floor() * 1000.0;
         let run = &mut self.run;
         run.started_at = DateTime::<Utc>::from_timestamp_millis(start_ms.floor() as i64);
         run.duration_s = Some(duration_s);
@@ -260,12 +277,9 @@ impl RunBuilder {
         run.throughput_rps = (duration_s > 0.0).then(|| requests as f64 / duration_s);
         run.vus_max = self.users.values().copied().max();
 
-        let bucket_s = BUCKET_SIZES
-            .into_iter()
-            .find(|size| (duration_s / size).ceil() <= MAX_BUCKETS)
-            .unwrap_or(86400.0);
-        let bucket_of = |ms: f64| ((ms - start_ms) / 1000.0 / bucket_s).floor().max(0.0) as usize;
-        let bucket_count = (duration_s / bucket_s).floor() as usize + 1;
+        let bucket_s = bucket_size(duration_s);
+        let bucket_of = |ms: f64| ((ms - origin_ms) / 1000.0 / bucket_s).floor().max(0.0) as usize;
+        let bucket_count = bucket_of(self.last_ms.max(origin_ms)) + 1;
 
         let mut per_endpoint = vec![Counts::default(); self.endpoints.len()];
         let mut per_bucket = vec![Counts::default(); bucket_count];
@@ -274,7 +288,7 @@ impl RunBuilder {
             e.requests += c.requests;
             e.failed += failed_of(c);
             // A second is assigned to the bucket holding its start.
-            let b = bucket_of((*second as f64 * 1000.0).max(start_ms)).min(bucket_count - 1);
+            let b = bucket_of(*second as f64 * 1000.0).min(bucket_count - 1);
             per_bucket[b].requests += c.requests;
             per_bucket[b].failed += failed_of(c);
         }
@@ -343,7 +357,7 @@ impl RunBuilder {
         let has_users = !self.users.is_empty();
         let mut bucket_users = vec![None::<u64>; bucket_count];
         for (second, users) in &self.users {
-            let b = bucket_of((*second as f64 * 1000.0).max(start_ms)).min(bucket_count - 1);
+            let b = bucket_of(*second as f64 * 1000.0).min(bucket_count - 1);
             let slot = &mut bucket_users[b];
             *slot = Some(slot.unwrap_or(0).max(*users));
         }

@@ -83,7 +83,6 @@ use crate::error::ParseError;
 use crate::formats::{Format, IngestError, Input, Sniffed};
 use crate::input::{Lines, MAX_LINE_BYTES, Source, head};
 use crate::run::{Endpoint, Exactness, Latency, Run, Series, SeriesPoint};
-use crate::samples::MAX_BUCKETS;
 use chrono::{DateTime, Utc};
 use std::borrow::Cow;
 
@@ -93,14 +92,6 @@ const TOOL: &str = "locust";
 /// every endpoint in memory itself, so a real stats file is far smaller; a
 /// larger file is refused before it fills memory.
 pub const MAX_STATS_BYTES: u64 = 64 << 20;
-
-/// Bucket sizes in seconds, the same round sizes as [`crate::samples`] uses
-/// for raw formats, so series of every tool line up.
-const BUCKET_SIZES_S: [u64; 16] = [
-    1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21600, 86400,
-];
-
-const DAY_S: u64 = 86400;
 
 /// The name of the total row.
 const AGGREGATED: &str = "Aggregated";
@@ -1153,15 +1144,10 @@ fn highest(a: Option<f64>, b: Option<f64>) -> Option<f64> {
     }
 }
 
-/// The series bucket size for a run of `duration_s`: the smallest round size
-/// giving at most [`MAX_BUCKETS`] buckets, as for raw formats, and whole days
-/// beyond the largest.
+/// The series bucket size for a run of `duration_s`, by the rule raw formats
+/// use, so the series of every tool line up.
 fn bucket_size(duration_s: u64) -> u64 {
-    let max_buckets = MAX_BUCKETS as u64;
-    BUCKET_SIZES_S
-        .into_iter()
-        .find(|size| duration_s.div_ceil(*size) <= max_buckets)
-        .unwrap_or_else(|| duration_s.div_ceil(max_buckets).div_ceil(DAY_S).max(1) * DAY_S)
+    crate::samples::bucket_size(duration_s as f64) as u64
 }
 
 #[cfg(test)]
@@ -1214,7 +1200,7 @@ mod tests {
         assert_eq!(bucket_size(720 * 86400), 86400);
         for duration in [720 * 86400 + 1, u64::MAX / 2, u64::MAX] {
             let size = bucket_size(duration);
-            assert_eq!(size % DAY_S, 0);
+            assert_eq!(size % 86400, 0);
             assert!(duration.div_ceil(size) <= 720, "{duration}: {size}");
         }
     }
