@@ -81,6 +81,14 @@ pub struct RunFigures {
     pub vus_max: Option<u64>,
 }
 
+/// One file inside a bundle artifact.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArtifactEntry {
+    pub name: String,
+    pub sha256: String,
+    pub size: u64,
+}
+
 /// A run with everything known about it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunDetail {
@@ -89,6 +97,8 @@ pub struct RunDetail {
     pub project_name: String,
     pub file_name: String,
     pub size: u64,
+    /// The files inside the artifact when it is a bundle; empty otherwise.
+    pub entries: Vec<ArtifactEntry>,
     pub run: Run,
 }
 

@@ -36,6 +36,11 @@ pub struct ServeConfig {
     /// The largest upload accepted, in bytes.
     #[arg(long, env = "READINESS_MAX_UPLOAD", default_value_t = 2 << 30)]
     pub max_upload: u64,
+
+    /// The most bytes an upload may expand to once gzip and bundles are
+    /// unpacked; beyond it the upload is refused (zip and gzip bombs).
+    #[arg(long, env = "READINESS_MAX_EXPANDED", default_value_t = 8 << 30)]
+    pub max_expanded: u64,
 }
 
 impl ServeConfig {

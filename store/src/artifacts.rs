@@ -29,17 +29,74 @@ pub struct CompressedArtifact {
 
 impl CompressedArtifact {
     pub fn from_bytes(bytes: &[u8]) -> CompressedArtifact {
-        let sha256 = sha256_hex(bytes);
-        let mut encoder = GzEncoder::new(Vec::new(), Compression::fast());
-        // Writing to a Vec cannot fail.
-        encoder.write_all(bytes).expect("write to memory");
-        let compressed = encoder.finish().expect("write to memory");
-        let chunks = compressed.chunks(CHUNK_BYTES).map(<[u8]>::to_vec).collect();
-        CompressedArtifact {
-            sha256,
-            size: bytes.len() as u64,
-            chunks,
+        // Reading from a slice cannot fail.
+        CompressedArtifact::from_reader(bytes).expect("read from memory")
+    }
+
+    /// Hashes and compresses a stream in one pass; memory holds only the
+    /// compressed chunks.
+    pub fn from_reader(mut reader: impl Read) -> std::io::Result<CompressedArtifact> {
+        let mut hasher = Sha256::new();
+        let mut encoder = GzEncoder::new(ChunkWriter::default(), Compression::fast());
+        let mut buf = vec![0u8; 256 * 1024];
+        let mut size = 0u64;
+        loop {
+            let n = match reader.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            hasher.update(&buf[..n]);
+            encoder.write_all(&buf[..n])?;
+            size += n as u64;
         }
+        let mut writer = encoder.finish()?;
+        writer.seal();
+        Ok(CompressedArtifact {
+            sha256: format!("{:x}", hasher.finalize()),
+            size,
+            chunks: writer.chunks,
+        })
+    }
+}
+
+/// Collects compressed output in chunks of [`CHUNK_BYTES`], so no single
+/// allocation grows with the artifact.
+#[derive(Default)]
+struct ChunkWriter {
+    chunks: Vec<Vec<u8>>,
+    current: Vec<u8>,
+}
+
+impl ChunkWriter {
+    fn seal(&mut self) {
+        if !self.current.is_empty() {
+            self.chunks.push(std::mem::take(&mut self.current));
+        }
+    }
+}
+
+impl Write for ChunkWriter {
+    fn write(&mut self, mut data: &[u8]) -> std::io::Result<usize> {
+        let written = data.len();
+        while !data.is_empty() {
+            if self.current.capacity() == 0 {
+                self.current.reserve_exact(CHUNK_BYTES);
+            }
+            let room = CHUNK_BYTES - self.current.len();
+            let (now, later) = data.split_at(room.min(data.len()));
+            self.current.extend_from_slice(now);
+            data = later;
+            if self.current.len() == CHUNK_BYTES {
+                self.seal();
+            }
+        }
+        Ok(written)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
@@ -121,6 +178,30 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn large_artifacts_are_split_into_bounded_chunks() {
+        // Incompressible bytes, so the compressed form spans several chunks.
+        let mut state = 1u64;
+        let bytes: Vec<u8> = (0..CHUNK_BYTES * 2 + 1000)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                state as u8
+            })
+            .collect();
+        let artifact = CompressedArtifact::from_bytes(&bytes);
+        assert!(artifact.chunks.len() >= 3);
+        assert!(artifact.chunks.iter().all(|c| c.len() <= CHUNK_BYTES));
+        let joined: Vec<u8> = artifact.chunks.concat();
+        let mut restored = Vec::new();
+        GzDecoder::new(joined.as_slice())
+            .read_to_end(&mut restored)
+            .unwrap();
+        assert_eq!(restored, bytes);
+        assert_eq!(artifact.sha256, sha256_hex(&bytes));
+    }
 
     #[test]
     fn compression_keeps_the_hash_of_the_original_bytes() {

@@ -3,7 +3,7 @@
 use crate::artifacts::{CompressedArtifact, ENCODING_GZIP, write_chunks};
 use crate::{Result, Store, StoreError, now};
 use readiness_core::Run;
-use readiness_core::model::{Provenance, RunDetail, RunSummary};
+use readiness_core::model::{ArtifactEntry, Provenance, RunDetail, RunSummary};
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
@@ -13,6 +13,8 @@ pub struct NewRun<'a> {
     pub project_id: i64,
     pub file_name: &'a str,
     pub artifact: &'a CompressedArtifact,
+    /// The files inside the artifact when it is a bundle.
+    pub entries: &'a [ArtifactEntry],
     pub provenance: &'a Provenance,
     pub run: &'a Run,
 }
@@ -74,6 +76,14 @@ impl Store {
     pub async fn insert_run(&self, new: NewRun<'_>) -> Result<Inserted> {
         let normalized = serde_json::to_string(new.run)
             .map_err(|e| StoreError::Invalid(format!("run cannot be serialized: {e}")))?;
+        let entries =
+            if new.entries.is_empty() {
+                None
+            } else {
+                Some(serde_json::to_string(new.entries).map_err(|e| {
+                    StoreError::Invalid(format!("entries cannot be serialized: {e}"))
+                })?)
+            };
         let mut tx = self.write().await?;
         let existing = sqlx::query("SELECT 1 FROM artifacts WHERE project_id = ? AND sha256 = ?")
             .bind(new.project_id)
@@ -95,8 +105,8 @@ impl Store {
         }
         let artifact_id: i64 = sqlx::query(
             "INSERT INTO artifacts (project_id, sha256, size, kind, format, file_name, encoding,
-                 uploaded_at, commit_sha, branch, environment, ci_job_url, label)
-             VALUES (?, ?, ?, 'run', ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                 uploaded_at, commit_sha, branch, environment, ci_job_url, label, entries)
+             VALUES (?, ?, ?, 'run', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
              RETURNING id",
         )
         .bind(new.project_id)
@@ -111,6 +121,7 @@ impl Store {
         .bind(&new.provenance.environment)
         .bind(&new.provenance.ci_job_url)
         .bind(&new.provenance.label)
+        .bind(entries)
         .fetch_one(&mut *tx)
         .await?
         .try_get("id")?;
@@ -169,7 +180,7 @@ impl Store {
     /// A run with its normalized figures and where it came from.
     pub async fn run_detail(&self, run_id: i64) -> Result<RunDetail> {
         let sql = format!(
-            "SELECT {SUMMARY_COLUMNS}, r.normalized, a.file_name, a.size, p.slug, p.name
+            "SELECT {SUMMARY_COLUMNS}, r.normalized, a.file_name, a.size, a.entries, p.slug, p.name
              FROM runs r JOIN artifacts a ON a.id = r.artifact_id
                          JOIN projects p ON p.id = r.project_id
              WHERE r.id = ?"
@@ -182,12 +193,18 @@ impl Store {
         let normalized: &str = row.try_get("normalized")?;
         let run: Run = serde_json::from_str(normalized)
             .map_err(|e| StoreError::Corrupt(format!("run {run_id}: {e}")))?;
+        let entries = match row.try_get::<Option<&str>, _>("entries")? {
+            Some(json) => serde_json::from_str(json)
+                .map_err(|e| StoreError::Corrupt(format!("run {run_id} entries: {e}")))?,
+            None => Vec::new(),
+        };
         Ok(RunDetail {
             summary: summary(&row)?,
             project_slug: row.try_get("slug")?,
             project_name: row.try_get("name")?,
             file_name: row.try_get("file_name")?,
             size: row.try_get::<i64, _>("size")? as u64,
+            entries,
             run,
         })
     }

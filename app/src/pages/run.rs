@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 use readiness_core::Run;
-use readiness_core::model::{RunDetail, RunSummary};
+use readiness_core::model::{ArtifactEntry, RunDetail, RunSummary};
 use readiness_core::targets::{Metric, default_targets, format_ms, trim_number};
 
 #[component]
@@ -52,6 +52,7 @@ fn RunView(detail: RunDetail) -> impl IntoView {
         project_name,
         file_name,
         size,
+        entries,
         run,
     } = detail;
     let title = format!("Run {} · {}", summary.id, project_name);
@@ -71,7 +72,7 @@ fn RunView(detail: RunDetail) -> impl IntoView {
         {figures_section(&run)}
         {thresholds_section(&run)}
         {endpoints_section(&run)}
-        {evidence_section(&summary, &run, &file_name, size)}
+        {evidence_section(&summary, &run, &file_name, size, &entries)}
     }
 }
 
@@ -265,9 +266,16 @@ fn endpoints_section(run: &Run) -> AnyView {
     .into_any()
 }
 
-fn evidence_section(summary: &RunSummary, run: &Run, file_name: &str, size: u64) -> AnyView {
+fn evidence_section(
+    summary: &RunSummary,
+    run: &Run,
+    file_name: &str,
+    size: u64,
+    entries: &[ArtifactEntry],
+) -> AnyView {
     let download = format!("/api/v1/runs/{}/artifact", summary.id);
     let file_name = file_name.to_owned();
+    let entries = entries.to_vec();
     view! {
         <section aria-labelledby="evidence">
             <h2 id="evidence">"Evidence"</h2>
@@ -295,6 +303,27 @@ fn evidence_section(summary: &RunSummary, run: &Run, file_name: &str, size: u64)
                 <dt>"SHA-256"</dt>
                 <dd><code class="hash" data-test="sha256">{summary.sha256.clone()}</code></dd>
             </dl>
+            {(!entries.is_empty()).then(|| view! {
+                <table class="data compact" data-test="entries">
+                    <caption>"Files in this bundle"</caption>
+                    <thead>
+                        <tr>
+                            <th scope="col">"File"</th>
+                            <th scope="col" class="num">"Bytes"</th>
+                            <th scope="col">"SHA-256"</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {entries.into_iter().map(|e| view! {
+                            <tr>
+                                <td>{e.name}</td>
+                                <td class="num">{e.size}</td>
+                                <td><code class="hash">{e.sha256}</code></td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            })}
         </section>
     }
     .into_any()

@@ -71,8 +71,34 @@ pub fn sniff(source: &dyn Source, head: &[u8]) -> Sniffed {
     } else {
         return Err("no `metrics` key in the first 64 KiB".to_owned());
     };
-    let value = value.map_err(|err| format!("not JSON ({})", err.found()))?;
-    sniff_value(&value).map(|shape| (shape.format(), "result"))
+    match value {
+        Ok(value) => sniff_value(&value).map(|shape| (shape.format(), "result")),
+        // A summary cut short or damaged is still recognisable by its keys;
+        // claiming it lets the parser say where the JSON breaks.
+        Err(err) => guess_shape(head)
+            .map(|shape| (shape.format(), "result"))
+            .ok_or_else(|| format!("not JSON ({})", err.found())),
+    }
+}
+
+/// The shape a document that is not valid JSON would have, judged by the
+/// keys k6 writes, or `None` when it does not look like a k6 summary.
+fn guess_shape(head: &[u8]) -> Option<Shape> {
+    let has = |key: &str| memchr::memmem::find(head, key.as_bytes()).is_some();
+    if has("\"version\"") && has("\"results\"") && has("\"k6Version\"") {
+        return Some(Shape::Machine);
+    }
+    let builtin = BUILTIN_METRICS
+        .iter()
+        .any(|name| has(&format!("\"{name}\"")));
+    if !has("\"metrics\"") || !builtin {
+        return None;
+    }
+    if has("\"values\"") {
+        Some(Shape::Current)
+    } else {
+        Some(Shape::Legacy)
+    }
 }
 
 /// Parses a k6 summary that must have the shape of `format`.

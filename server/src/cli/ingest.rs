@@ -1,10 +1,9 @@
 //! `readiness ingest`: parse result files offline and print the run.
 
-use crate::evidence::FileSource;
+use crate::evidence::{FileSource, Limits, read_run};
 use clap::Args;
 use readiness_core::Run;
-use readiness_core::formats::{Format, ingest};
-use readiness_core::input::Source;
+use readiness_core::formats::Format;
 use readiness_core::run::ScenarioKind;
 use readiness_core::targets::{format_ms, format_ratio, trim_number};
 use std::path::PathBuf;
@@ -12,8 +11,8 @@ use std::process::ExitCode;
 
 #[derive(Debug, Args)]
 pub struct IngestArgs {
-    /// The result files of one run (one file for most tools; Locust's CSVs
-    /// or a Gatling report's files together).
+    /// The result files of one run: one file for most tools; Locust's CSVs
+    /// or a Gatling report's files together; a folder; a tar.gz or zip.
     #[arg(required = true)]
     files: Vec<PathBuf>,
     /// The input format, when detection should not decide.
@@ -35,9 +34,9 @@ pub fn run(args: IngestArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::FAILURE);
         }
     };
-    let refs: Vec<&dyn Source> = sources.iter().map(|s| s as &dyn Source).collect();
-    let mut run = match ingest(&refs, args.format) {
-        Ok(run) => run,
+    let work = tempfile::tempdir()?;
+    let mut run = match read_run(&sources, work.path(), Limits::default(), args.format) {
+        Ok((run, _)) => run,
         Err(err) => {
             eprintln!("error: {err}");
             return Ok(ExitCode::FAILURE);

@@ -2,14 +2,16 @@
 
 use super::AppState;
 use super::error::{ApiError, ApiResult};
+use crate::evidence::{self, EvidenceError, FileSource};
 use axum::Json;
-use axum::body::Body;
+use axum::extract::FromRequest;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use readiness_core::formats::{Format, parse_run};
-use readiness_core::model::{Provenance, RunSummary};
+use readiness_core::formats::Format;
+use readiness_core::input::Source;
+use readiness_core::model::{ArtifactEntry, Provenance, RunSummary};
 use readiness_core::run::ScenarioKind;
 use readiness_store::{CompressedArtifact, Inserted, NewRun, TokenOwner};
 use serde::Deserialize;
@@ -106,6 +108,30 @@ impl UploadParams {
         Ok(params)
     }
 
+    fn is_param(name: &str) -> bool {
+        UPLOAD_PARAMS.split(", ").any(|p| p == name)
+    }
+
+    /// Sets a parameter from a multipart text field; false when the name is
+    /// not a parameter.
+    fn set(&mut self, name: &str, value: &str) -> bool {
+        let slot = match name {
+            "scenario" => &mut self.scenario,
+            "commit" => &mut self.commit,
+            "branch" => &mut self.branch,
+            "environment" => &mut self.environment,
+            "ci_job_url" => &mut self.ci_job_url,
+            "label" => &mut self.label,
+            "format" => &mut self.format,
+            "filename" => &mut self.filename,
+            _ => return false,
+        };
+        if !value.trim().is_empty() {
+            *slot = Some(value.chars().take(1024).collect());
+        }
+        true
+    }
+
     fn provenance(&self) -> Provenance {
         let clean = |v: &Option<String>| {
             v.as_deref()
@@ -134,52 +160,220 @@ fn public_url(state: &AppState, headers: &HeaderMap) -> String {
     format!("http://{host}")
 }
 
-/// Reads the request body up to the configured limit.
-async fn read_body(state: &AppState, headers: &HeaderMap, body: Body) -> ApiResult<Vec<u8>> {
+fn too_large(limit: u64) -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        format!("the upload is larger than the limit of {limit} bytes (READINESS_MAX_UPLOAD)"),
+    )
+}
+
+fn internal(context: &str) -> impl FnOnce(std::io::Error) -> ApiError + '_ {
+    move |err| {
+        tracing::error!(error = %err, "{context}");
+        ApiError::internal()
+    }
+}
+
+/// Streams bytes to a file, counting them against the upload limit, so the
+/// server never holds an upload in memory.
+async fn spool<S, E>(
+    mut stream: S,
+    path: &std::path::Path,
+    received: &mut u64,
+    limit: u64,
+) -> ApiResult<()>
+where
+    S: futures_util::Stream<Item = Result<axum::body::Bytes, E>> + Unpin,
+    E: std::fmt::Display,
+{
+    use futures_util::StreamExt;
+    use tokio::io::AsyncWriteExt;
+    let file = tokio::fs::File::create(path)
+        .await
+        .map_err(internal("cannot create an upload file"))?;
+    let mut file = tokio::io::BufWriter::with_capacity(1 << 20, file);
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| {
+            ApiError::bad_request(
+                "body_unreadable",
+                format!("the request body could not be read: {e}"),
+            )
+        })?;
+        *received += chunk.len() as u64;
+        if *received > limit {
+            return Err(too_large(limit));
+        }
+        file.write_all(&chunk)
+            .await
+            .map_err(internal("cannot write an upload file"))?;
+    }
+    file.flush()
+        .await
+        .map_err(internal("cannot write an upload file"))?;
+    Ok(())
+}
+
+/// The files of an upload, spooled to `work`: the body as one file, or each
+/// file part of a multipart form. Multipart text fields named like the
+/// query parameters fill in the metadata.
+async fn receive(
+    state: &AppState,
+    request: axum::extract::Request,
+    work: &std::path::Path,
+    params: &mut UploadParams,
+) -> ApiResult<Vec<FileSource>> {
     let limit = state.config.max_upload;
-    let too_large = || {
-        ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
-            format!("the upload is larger than the limit of {limit} bytes (READINESS_MAX_UPLOAD)"),
-        )
-    };
+    let headers = request.headers().clone();
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|len| len > limit) {
-        return Err(too_large());
+        return Err(too_large(limit));
     }
-    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
-    match axum::body::to_bytes(body, limit).await {
-        Ok(bytes) => Ok(bytes.to_vec()),
-        Err(err) => {
-            let is_limit = std::error::Error::source(&err)
-                .is_some_and(|s| s.is::<http_body_util_limited::LengthLimitError>());
-            if is_limit {
-                Err(too_large())
-            } else {
-                Err(ApiError::bad_request(
-                    "body_unreadable",
-                    format!("the request body could not be read: {err}"),
-                ))
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let mut received = 0u64;
+    let mut files = Vec::new();
+    if content_type.starts_with("multipart/form-data") {
+        let mut multipart = axum::extract::Multipart::from_request(request, state)
+            .await
+            .map_err(|e| ApiError::bad_request("bad_multipart", e.body_text()))?;
+        loop {
+            let field = multipart.next_field().await.map_err(|e| {
+                ApiError::bad_request(
+                    "bad_multipart",
+                    format!("the multipart body could not be read: {e}"),
+                )
+            })?;
+            let Some(field) = field else { break };
+            let field_name = field.name().unwrap_or("file").to_owned();
+            let file_name = field.file_name().map(str::to_owned);
+            if file_name.is_none() && UploadParams::is_param(&field_name) {
+                let value = field.text().await.map_err(|e| {
+                    ApiError::bad_request(
+                        "bad_multipart",
+                        format!("field `{field_name}` could not be read: {e}"),
+                    )
+                })?;
+                params.set(&field_name, &value);
+                continue;
             }
+            let name = file_name.unwrap_or(field_name);
+            let path = work.join(format!("part-{}", files.len()));
+            spool(field, &path, &mut received, limit).await?;
+            files.push(FileSource::new(name, path));
+        }
+    } else {
+        let encoding = headers
+            .get(header::CONTENT_ENCODING)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.trim().to_ascii_lowercase());
+        let name = params
+            .filename
+            .clone()
+            .unwrap_or_else(|| "upload".to_owned());
+        let path = work.join("body");
+        spool(
+            request.into_body().into_data_stream(),
+            &path,
+            &mut received,
+            limit,
+        )
+        .await?;
+        match encoding.as_deref() {
+            None | Some("identity") => files.push(FileSource::new(name, path)),
+            Some("gzip") | Some("x-gzip") => {
+                // The artifact is the content, not its transport encoding.
+                let decoded = work.join("body-decoded");
+                let limits = state.limits();
+                let (from, to, shown) = (path.clone(), decoded.clone(), name.clone());
+                tokio::task::spawn_blocking(move || evidence::gunzip(&from, &to, &shown, limits))
+                    .await
+                    .map_err(|_| ApiError::internal())?
+                    .map_err(evidence_error)?;
+                files.push(FileSource::new(name, decoded));
+            }
+            Some(other) => {
+                return Err(ApiError::new(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "unsupported_encoding",
+                    format!(
+                        "Content-Encoding `{other}` is not supported: send the file as is or gzip-compressed"
+                    ),
+                ));
+            }
+        }
+    }
+    if files.is_empty() || received == 0 {
+        return Err(ApiError::bad_request(
+            "empty_body",
+            "the request body is empty: send the result file as the body, for example \
+             `curl --data-binary @summary.json`, or as multipart file parts",
+        ));
+    }
+    Ok(files)
+}
+
+fn evidence_error(err: EvidenceError) -> ApiError {
+    match err {
+        EvidenceError::TooLarge(message) => {
+            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", message)
+        }
+        EvidenceError::Invalid(message) => ApiError::unprocessable("invalid_bundle", message),
+        EvidenceError::Io { context, source } => {
+            tracing::error!(error = %source, "{context}");
+            ApiError::internal()
         }
     }
 }
 
-mod http_body_util_limited {
-    pub use http_body_util::LengthLimitError;
+/// The artifact of an upload, ready to store.
+struct Prepared {
+    file_name: String,
+    artifact: CompressedArtifact,
+    /// The files packed into the artifact, when there were several.
+    packed: Vec<ArtifactEntry>,
+}
+
+/// One file is stored as received; several are packed into one tar first.
+fn prepare(files: &[FileSource], work: &std::path::Path) -> Result<Prepared, EvidenceError> {
+    let (file_name, path, packed) = match files {
+        [one] => (one.name().to_owned(), one.path().to_path_buf(), Vec::new()),
+        several => {
+            let path = work.join("upload.tar");
+            let packed = evidence::pack(several, &path)?;
+            ("upload.tar".to_owned(), path, packed)
+        }
+    };
+    let file = std::fs::File::open(&path).map_err(|source| EvidenceError::Io {
+        context: "cannot read the upload".to_owned(),
+        source,
+    })?;
+    let artifact =
+        CompressedArtifact::from_reader(std::io::BufReader::new(file)).map_err(|source| {
+            EvidenceError::Io {
+                context: "cannot compress the upload".to_owned(),
+                source,
+            }
+        })?;
+    Ok(Prepared {
+        file_name,
+        artifact,
+        packed,
+    })
 }
 
 async fn upload_run(
     State(state): State<AppState>,
     Path(slug): Path<String>,
     RawQuery(query): RawQuery,
-    headers: HeaderMap,
-    body: Body,
+    request: axum::extract::Request,
 ) -> ApiResult<Response> {
+    let headers = request.headers().clone();
     let owner = authenticate(&state, &headers).await?;
     let project = state.store.project(&slug).await?;
     if owner.project_id != project.id {
@@ -188,7 +382,11 @@ async fn upload_run(
             project.slug
         )));
     }
-    let params = UploadParams::parse(query.as_deref())?;
+    let mut params = UploadParams::parse(query.as_deref())?;
+    let work = state
+        .work_dir()
+        .map_err(internal("cannot create a work folder"))?;
+    let files = receive(&state, request, work.path(), &mut params).await?;
     let scenario = params
         .scenario
         .as_deref()
@@ -201,66 +399,85 @@ async fn upload_run(
         .map(str::parse::<Format>)
         .transpose()
         .map_err(|e| ApiError::bad_request("bad_query", e.to_string()))?;
-    let file_name = params
-        .filename
-        .clone()
-        .unwrap_or_else(|| "upload".to_owned());
 
-    let bytes = read_body(&state, &headers, body).await?;
-    if bytes.is_empty() {
-        return Err(ApiError::bad_request(
-            "empty_body",
-            "the request body is empty: send the result file as the body, for example \
-             `curl --data-binary @summary.json`",
-        ));
-    }
-
-    // Parsing and hashing are CPU work: off the async workers.
-    let name = file_name.clone();
-    let (parsed, artifact) = tokio::task::spawn_blocking(move || {
-        let parsed = parse_run(&name, &bytes, format);
-        let artifact = parsed
-            .is_ok()
-            .then(|| CompressedArtifact::from_bytes(&bytes));
-        (parsed, artifact)
+    // Hashing and compressing are CPU work: off the async workers.
+    let (files, work, prepared) = tokio::task::spawn_blocking(move || {
+        let prepared = prepare(&files, work.path());
+        (files, work, prepared)
     })
     .await
-    .map_err(|err| {
-        tracing::error!(error = %err, "parser task failed");
-        ApiError::internal()
+    .map_err(|_| ApiError::internal())?;
+    let prepared = prepared.map_err(evidence_error)?;
+    let base = public_url(&state, &headers);
+    if let Some(existing) = state
+        .store
+        .run_by_sha256(project.id, &prepared.artifact.sha256)
+        .await?
+    {
+        return existing_run(&state, &base, existing).await;
+    }
+
+    let limits = state.limits();
+    let (work, read) = tokio::task::spawn_blocking(move || {
+        let read = evidence::read_run(&files, work.path(), limits, format);
+        (work, read)
+    })
+    .await
+    .map_err(|_| ApiError::internal())?;
+    let (mut run, unpacked) = read.map_err(|err| match err {
+        evidence::ReadError::Evidence(err) => evidence_error(err),
+        evidence::ReadError::Ingest(err) => {
+            ApiError::unprocessable("invalid_result", err.to_string())
+        }
     })?;
-    let mut run =
-        parsed.map_err(|err| ApiError::unprocessable("invalid_result", err.to_string()))?;
-    let artifact = artifact.ok_or_else(ApiError::internal)?;
+    drop(work);
     if let Some(scenario) = scenario {
         run.scenario = scenario;
     }
+    let entries = if prepared.packed.is_empty() {
+        unpacked
+    } else {
+        prepared.packed
+    };
     let provenance = params.provenance();
     let inserted = state
         .store
         .insert_run(NewRun {
             project_id: project.id,
-            file_name: &file_name,
-            artifact: &artifact,
+            file_name: &prepared.file_name,
+            artifact: &prepared.artifact,
+            entries: &entries,
             provenance: &provenance,
             run: &run,
         })
         .await?;
-    let base = public_url(&state, &headers);
-    let (status, summary, run) = match inserted {
-        Inserted::Created(summary) => (StatusCode::CREATED, summary, run),
-        Inserted::Existing(summary) => {
-            let stored = state.store.run_detail(summary.id).await?.run;
-            (StatusCode::OK, summary, stored)
+    match inserted {
+        Inserted::Created(summary) => {
+            let body = json!({
+                "id": summary.id,
+                "url": format!("{base}/runs/{}", summary.id),
+                "sha256": summary.sha256,
+                "files": entries,
+                "run": run,
+            });
+            Ok((StatusCode::CREATED, Json(body)).into_response())
         }
-    };
+        // Another upload of the same bytes won the race.
+        Inserted::Existing(summary) => existing_run(&state, &base, summary).await,
+    }
+}
+
+/// The answer to an upload of bytes already stored: the existing run.
+async fn existing_run(state: &AppState, base: &str, summary: RunSummary) -> ApiResult<Response> {
+    let detail = state.store.run_detail(summary.id).await?;
     let body = json!({
         "id": summary.id,
         "url": format!("{base}/runs/{}", summary.id),
         "sha256": summary.sha256,
-        "run": run,
+        "files": detail.entries,
+        "run": detail.run,
     });
-    Ok((status, Json(body)).into_response())
+    Ok((StatusCode::OK, Json(body)).into_response())
 }
 
 async fn list_runs(

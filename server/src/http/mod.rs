@@ -21,6 +21,26 @@ pub struct AppState {
     pub leptos: LeptosOptions,
 }
 
+impl AppState {
+    /// A fresh folder for one upload's files, beside the database so large
+    /// uploads land on the same disk; removed when dropped.
+    pub fn work_dir(&self) -> std::io::Result<tempfile::TempDir> {
+        let base = match self.config.db.db.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent.join("tmp"),
+            _ => std::path::PathBuf::from("tmp"),
+        };
+        std::fs::create_dir_all(&base)?;
+        tempfile::Builder::new().prefix("upload-").tempdir_in(base)
+    }
+
+    pub fn limits(&self) -> crate::evidence::Limits {
+        crate::evidence::Limits {
+            max_expanded: self.config.max_expanded,
+            max_files: crate::evidence::Limits::default().max_files,
+        }
+    }
+}
+
 impl axum::extract::FromRef<AppState> for LeptosOptions {
     fn from_ref(state: &AppState) -> Self {
         state.leptos.clone()
