@@ -390,3 +390,79 @@ fn cli_rejects_a_duplicate_project_and_an_unknown_project() {
     assert!(String::from_utf8_lossy(&token.stderr).contains("no project has the slug `ghost`"));
     assert!(token.stdout.is_empty(), "nothing on stdout when it fails");
 }
+
+#[test]
+fn cli_upload_sends_one_file_or_several_and_prints_the_run_url() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let server = TestServer::start();
+    let token = server.project_with_token("chom");
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../core/tests/fixtures");
+    let upload = |files: &[std::path::PathBuf], extra: &[&str]| {
+        std::process::Command::new(common::BIN)
+            .arg("upload")
+            .args(files)
+            .args([
+                "--server",
+                &server.url,
+                "--token",
+                &token,
+                "--project",
+                "chom",
+            ])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+
+    let ndjson = fixtures.join("k6/xk6-dashboard-out-json-result.ndjson");
+    let out = upload(&[ndjson], &["--scenario", "soak", "--commit", "abc123"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let url = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    assert!(url.starts_with(&format!("{}/runs/", server.url)), "{url}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("created run"));
+
+    let locust: Vec<std::path::PathBuf> = ["stats", "stats_history", "failures"]
+        .iter()
+        .map(|part| fixtures.join(format!("locust/bitcoin-api-results_{part}.csv")))
+        .collect();
+    let out = upload(&locust, &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let again = upload(&locust, &[]);
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already uploaded as run"));
+
+    let runs: Value = runtime
+        .block_on(async { server.get("/api/v1/projects/chom/runs").await.json().await })
+        .unwrap();
+    let formats: Vec<(&str, &str)> = runs["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["format"].as_str().unwrap(),
+                r["scenario"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        formats,
+        [("locust-csv", "unspecified"), ("k6-ndjson", "soak")]
+    );
+
+    let refused = upload(
+        &[fixtures.join("gatling/gatling-3.13plus-binary-simulation.log")],
+        &[],
+    );
+    assert_eq!(refused.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("refused the upload (422"), "{stderr}");
+    assert!(stderr.contains("stats.json"), "{stderr}");
+}

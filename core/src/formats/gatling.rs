@@ -87,7 +87,7 @@
 //!   provided their RUN records name the same simulation.
 
 use crate::error::ParseError;
-use crate::formats::k6_summary::load_json;
+use crate::formats::json::{describe, load_json};
 use crate::formats::{Format, IngestError, Input, Sniffed};
 use crate::input::{HEAD_BYTES, Lines, Source, read_all};
 use crate::run::{Endpoint, Exactness, Latency, Run, Threshold};
@@ -1352,18 +1352,6 @@ fn join(path: &str, key: &str) -> String {
         key.to_owned()
     } else {
         format!("{path}.{key}")
-    }
-}
-
-/// Short description of a JSON value's type, for error messages.
-fn describe(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 

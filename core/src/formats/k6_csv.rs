@@ -25,12 +25,11 @@
 //! - Tag values holding commas or quotes are quoted (Go's `encoding/csv`).
 
 use crate::error::ParseError;
+use crate::formats::k6_raw::{Collector, Tags, Wanted};
 use crate::formats::{Format, IngestError, Input, Sniffed, single};
 use crate::input::{MAX_LINE_BYTES, Source, open_decoded, read_error};
-use crate::run::{Run, ScenarioKind};
-use crate::samples::RunBuilder;
+use crate::run::Run;
 use crate::time::rfc3339_ms;
-use std::collections::HashSet;
 
 const HEADER_START: &[u8] = b"metric_name,timestamp,metric_value";
 
@@ -121,9 +120,7 @@ fn read(source: &dyn Source) -> Result<Run, ParseError> {
         expected_response: find("expected_response"),
         scenario: find("scenario"),
     };
-    let mut http = RunBuilder::new(file, Format::K6Csv.name(), "k6");
-    let mut grpc = RunBuilder::new(file, Format::K6Csv.name(), "k6");
-    let mut scenarios: HashSet<Vec<u8>> = HashSet::new();
+    let mut collector = Collector::new(file, Format::K6Csv);
     let mut rows = 0u64;
     loop {
         let line = reader.position().line();
@@ -139,12 +136,8 @@ fn read(source: &dyn Source) -> Result<Run, ParseError> {
         }
         rows += 1;
         let metric = record.get(0).unwrap_or_default();
-        let which = match metric {
-            b"http_req_duration" => 0,
-            b"grpc_req_duration" => 1,
-            b"http_req_failed" => 2,
-            b"vus" => 3,
-            _ => continue,
+        let Some(which) = Wanted::of(metric) else {
+            continue;
         };
         if record.len() != header.len() {
             return Err(ParseError::new(
@@ -177,62 +170,22 @@ fn read(source: &dyn Source) -> Result<Run, ParseError> {
                     .at_line(line, None)
                     .at_field("metric_value")
             })?;
-        let endpoint_name = field(columns.name).or(field(columns.url)).map(text);
-        let endpoint_name = endpoint_name.as_deref().unwrap_or("(unnamed)");
-        let method = field(columns.method).map(text);
-        match which {
-            3 => {
-                http.users(at_ms, value as u64);
-                grpc.users(at_ms, value as u64);
-            }
-            2 => {
-                let endpoint = http.endpoint(endpoint_name, method.as_deref());
-                http.failure(at_ms, endpoint, value != 0.0);
-            }
-            _ => {
-                let builder = if which == 0 { &mut http } else { &mut grpc };
-                let endpoint = builder.endpoint(endpoint_name, method.as_deref());
-                let failed = match field(columns.expected_response) {
-                    Some(b"true") => Some(false),
-                    Some(b"false") => Some(true),
-                    _ => None,
-                };
-                builder.request(at_ms - value, value, endpoint, failed);
-                if let Some(scenario) = field(columns.scenario)
-                    && scenarios.len() < 64
-                {
-                    scenarios.insert(scenario.to_vec());
-                }
-            }
-        }
+        let tag = |i: Option<usize>| field(i).and_then(|v| std::str::from_utf8(v).ok());
+        let tags = Tags {
+            name: tag(columns.name),
+            url: tag(columns.url),
+            method: tag(columns.method),
+            expected_response: tag(columns.expected_response),
+            scenario: tag(columns.scenario),
+        };
+        collector.add(which, at_ms, value, tags);
     }
     if rows == 0 {
         return Err(ParseError::new("sample rows after the header", "none")
             .in_file(file)
             .at_line(2, None));
     }
-    let builder = if http.request_count() > 0 || grpc.request_count() == 0 {
-        http
-    } else {
-        grpc
-    };
-    let mut run = builder.finish().map_err(|_| {
-        ParseError::new(
-            "http_req_duration or grpc_req_duration rows",
-            "none, so there is no request to assess",
-        )
-        .in_file(file)
-    })?;
-    if scenarios.len() == 1
-        && let Some(kind) = scenarios
-            .iter()
-            .next()
-            .and_then(|s| std::str::from_utf8(s).ok())
-            .and_then(|s| s.parse::<ScenarioKind>().ok())
-    {
-        run.scenario = kind;
-    }
-    Ok(run)
+    collector.finish()
 }
 
 #[cfg(test)]

@@ -27,14 +27,13 @@
 //!   run lists no thresholds.
 
 use crate::error::ParseError;
+use crate::formats::k6_raw::{self, Collector, Wanted};
 use crate::formats::{Format, IngestError, Input, Sniffed, single};
 use crate::input::{Lines, Source};
-use crate::run::{Run, ScenarioKind};
-use crate::samples::RunBuilder;
+use crate::run::Run;
 use crate::time::rfc3339_ms;
 use serde::Deserialize;
 use std::borrow::Cow;
-use std::collections::HashSet;
 
 pub fn sniff(_source: &dyn Source, head: &[u8]) -> Sniffed {
     let first = head
@@ -94,25 +93,6 @@ struct Tags<'a> {
     scenario: Option<Cow<'a, str>>,
 }
 
-/// The metrics a run is built from.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Wanted {
-    HttpDuration,
-    HttpFailed,
-    GrpcDuration,
-    Vus,
-}
-
-fn wanted(metric: &[u8]) -> Option<Wanted> {
-    match metric {
-        b"http_req_duration" => Some(Wanted::HttpDuration),
-        b"http_req_failed" => Some(Wanted::HttpFailed),
-        b"grpc_req_duration" => Some(Wanted::GrpcDuration),
-        b"vus" => Some(Wanted::Vus),
-        _ => None,
-    }
-}
-
 /// The metric name of a Point record as k6 writes it
 /// (`{"metric":"<name>","type":"Point",...}`), or `None` when the line
 /// starts otherwise and must be decoded in full to know.
@@ -126,9 +106,7 @@ pub fn parse(inputs: &[Input<'_>]) -> Result<Run, IngestError> {
     let input = single(inputs, Format::K6Ndjson)?;
     let file = input.source.name();
     let mut lines = Lines::new(input.source)?;
-    let mut http = RunBuilder::new(file, Format::K6Ndjson.name(), "k6");
-    let mut grpc = RunBuilder::new(file, Format::K6Ndjson.name(), "k6");
-    let mut scenarios: HashSet<String> = HashSet::new();
+    let mut collector = Collector::new(file, Format::K6Ndjson);
     let mut records = 0u64;
 
     while let Some((at, line)) = lines.next_numbered()? {
@@ -152,7 +130,7 @@ pub fn parse(inputs: &[Input<'_>]) -> Result<Run, IngestError> {
             error("a k6 JSON output record", found)
         };
         if let Some(metric) = leading_metric(line)
-            && wanted(metric).is_none()
+            && Wanted::of(metric).is_none()
         {
             // Not needed for the run, but still checked: a corrupt or cut
             // line anywhere means the file is not what k6 wrote.
@@ -163,7 +141,7 @@ pub fn parse(inputs: &[Input<'_>]) -> Result<Run, IngestError> {
         if record.kind != "Point" {
             continue;
         }
-        let Some(which) = wanted(record.metric.as_bytes()) else {
+        let Some(which) = Wanted::of(record.metric.as_bytes()) else {
             continue;
         };
         let Some(data) = record.data else {
@@ -179,81 +157,25 @@ pub fn parse(inputs: &[Input<'_>]) -> Result<Run, IngestError> {
             .value
             .filter(|v| v.is_finite())
             .ok_or_else(|| error("a numeric sample `value`", "none".to_owned()))?;
-        let tags = data.tags.unwrap_or_default();
-        let builder = if which == Wanted::GrpcDuration {
-            &mut grpc
-        } else {
-            &mut http
-        };
-        match which {
-            Wanted::Vus => {
-                if value < 0.0 {
-                    return Err(error("a VU count of zero or more", value.to_string()).into());
-                }
-                http.users(at_ms, value as u64);
-                grpc.users(at_ms, value as u64);
-            }
-            Wanted::HttpDuration | Wanted::GrpcDuration => {
-                if value < 0.0 {
-                    return Err(error("a duration of zero or more ms", value.to_string()).into());
-                }
-                let name = tags
-                    .name
-                    .as_deref()
-                    .or(tags.url.as_deref())
-                    .unwrap_or("(unnamed)");
-                let endpoint = builder.endpoint(name, tags.method.as_deref());
-                let failed = match tags.expected_response.as_deref() {
-                    Some("true") => Some(false),
-                    Some("false") => Some(true),
-                    _ => None,
-                };
-                builder.request(at_ms - value, value, endpoint, failed);
-                if let Some(scenario) = tags.scenario
-                    && scenarios.len() < 64
-                {
-                    scenarios.insert(scenario.into_owned());
-                }
-            }
-            Wanted::HttpFailed => {
-                let name = tags
-                    .name
-                    .as_deref()
-                    .or(tags.url.as_deref())
-                    .unwrap_or("(unnamed)");
-                let endpoint = http.endpoint(name, tags.method.as_deref());
-                http.failure(at_ms, endpoint, value != 0.0);
-            }
+        if value < 0.0 {
+            return Err(error("a sample value of zero or more", value.to_string()).into());
         }
+        let tags = data.tags.unwrap_or_default();
+        let tags = k6_raw::Tags {
+            name: tags.name.as_deref(),
+            url: tags.url.as_deref(),
+            method: tags.method.as_deref(),
+            expected_response: tags.expected_response.as_deref(),
+            scenario: tags.scenario.as_deref(),
+        };
+        collector.add(which, at_ms, value, tags);
     }
     if records == 0 {
         return Err(IngestError::Empty {
             file: file.to_owned(),
         });
     }
-    let builder = if http.request_count() > 0 || grpc.request_count() == 0 {
-        http
-    } else {
-        grpc
-    };
-    let mut run = builder.finish().map_err(|_| {
-        ParseError::new(
-            "http_req_duration or grpc_req_duration samples",
-            "none, so there is no request to assess",
-        )
-        .in_file(file)
-    })?;
-    // A run's scenario kind comes from k6's `scenario` tag when the whole
-    // run used one scenario whose name is a kind (`soak`, `spike`, ...).
-    if scenarios.len() == 1
-        && let Some(kind) = scenarios
-            .iter()
-            .next()
-            .and_then(|s| s.parse::<ScenarioKind>().ok())
-    {
-        run.scenario = kind;
-    }
-    Ok(run)
+    Ok(collector.finish()?)
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@
 //!   ratios are computed from the pass and fail counts.
 
 use crate::error::ParseError;
+use crate::formats::json::{describe, load_json};
 use crate::formats::{Format, IngestError, Input, Sniffed, single};
 use crate::input::{HEAD_BYTES, Source, read_all};
 use crate::run::{Endpoint, Exactness, Latency, Run, Threshold};
@@ -117,31 +118,6 @@ pub fn parse(format: Format, inputs: &[Input<'_>]) -> Result<Run, IngestError> {
     Ok(parse_value(file, &value, shape)?)
 }
 
-/// Reads a JSON document, with an error that points at the line and column
-/// where it stops being JSON.
-pub fn load_json(file: &str, bytes: &[u8]) -> Result<Value, ParseError> {
-    serde_json::from_slice(bytes).map_err(|err| {
-        let found = match err.classify() {
-            serde_json::error::Category::Eof => {
-                "the end of the input (the file is truncated)".to_owned()
-            }
-            _ => strip_position(&err.to_string()),
-        };
-        ParseError::new("valid JSON", found)
-            .in_file(file)
-            .at_line(err.line() as u64, Some(err.column() as u64))
-    })
-}
-
-/// serde_json appends " at line L column C" to its messages; the location is
-/// reported separately, so it is removed from the text.
-fn strip_position(message: &str) -> String {
-    match message.rfind(" at line ") {
-        Some(i) => message[..i].to_owned(),
-        None => message.to_owned(),
-    }
-}
-
 /// Says which k6 summary shape `value` is, or why it is none.
 pub fn sniff_value(value: &Value) -> Result<Shape, String> {
     let Some(top) = value.as_object() else {
@@ -199,18 +175,6 @@ pub fn sniff_value(value: &Value) -> Result<Shape, String> {
 fn parse_value(file: &str, value: &Value, shape: Shape) -> Result<Run, ParseError> {
     let summary = Summary::new(file, value, shape)?;
     summary.run()
-}
-
-/// Short description of a JSON value's type, for error messages.
-fn describe(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 /// A metric's statistics, whichever shape wrapped them.

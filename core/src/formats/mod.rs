@@ -11,8 +11,10 @@
 
 pub mod gatling;
 pub mod jmeter;
+pub mod json;
 pub mod k6_csv;
 pub mod k6_ndjson;
+mod k6_raw;
 pub mod k6_summary;
 pub mod locust;
 pub mod oha;

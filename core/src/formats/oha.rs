@@ -38,7 +38,7 @@
 //!   from the all-requests statistics, so they are not read.
 
 use crate::error::ParseError;
-use crate::formats::k6_summary::load_json;
+use crate::formats::json::{describe, load_json};
 use crate::formats::{Format, IngestError, Input, Sniffed, single};
 use crate::input::{HEAD_BYTES, Source, read_all};
 use crate::run::{Exactness, Latency, Run};
@@ -118,18 +118,6 @@ pub fn parse(inputs: &[Input<'_>]) -> Result<Run, IngestError> {
     let bytes = read_all(input.source, MAX_DOCUMENT_BYTES)?;
     let value = load_json(file, &bytes)?;
     Ok(parse_value(file, &value)?)
-}
-
-/// Short description of a JSON value's type, for error messages.
-fn describe(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 /// Reads figures out of the document, with errors that name the field.

@@ -41,7 +41,7 @@
 //!   corrupt, and the run's time series would need one bucket per day of it.
 
 use crate::error::ParseError;
-use crate::formats::k6_summary::load_json;
+use crate::formats::json::{describe, load_json};
 use crate::formats::{Format, IngestError, Input, Sniffed, single};
 use crate::input::{HEAD_BYTES, Lines, Source, read_all};
 use crate::run::{Exactness, Latency, Run};
@@ -155,18 +155,6 @@ fn is_report(object: &Map<String, Value>) -> bool {
         && ["requests", "status_codes", "bytes_in"]
             .iter()
             .all(|key| object.contains_key(*key))
-}
-
-/// Short description of a JSON value's type, for error messages.
-fn describe(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 /// Reads an RFC 3339 time as Go's `time.Time` writes it.

@@ -1,6 +1,7 @@
 //! The command line: `serve`, and the commands CI and admins run.
 
 mod ingest;
+mod upload;
 
 use crate::config::{DbArgs, ServeConfig};
 use anyhow::Context;
@@ -34,6 +35,8 @@ enum Command {
     /// Parse a load-test result and print its normalized run; needs no
     /// server and no database.
     Ingest(ingest::IngestArgs),
+    /// Send a load-test result to a server and print the run's URL.
+    Upload(upload::UploadArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -100,6 +103,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         },
         Command::Ingest(args) => return ingest::run(args),
+        Command::Upload(args) => return upload::run(args).await,
     }
     Ok(ExitCode::SUCCESS)
 }
