@@ -121,6 +121,13 @@ enum Container {
     Plain,
 }
 
+fn is_gzip_file(path: &Path) -> bool {
+    let mut magic = [0u8; 2];
+    File::open(path)
+        .and_then(|mut f| f.read_exact(&mut magic))
+        .is_ok_and(|()| magic == [0x1f, 0x8b])
+}
+
 fn is_tar_header(block: &[u8]) -> bool {
     block.len() >= 262 && &block[257..262] == b"ustar"
 }
@@ -240,10 +247,38 @@ impl Unpacked<'_> {
         let path = self.dir.join(self.sources.len().to_string());
         let display = format!("{}/{name}", self.bundle.name);
         let entry = budget.copy(&self.bundle.name, &display, reader, &path)?;
-        self.sources.push(FileSource::new(display, path));
+        // A gzip file inside a bundle is decompressed within the budget too.
+        let readable = if is_gzip_file(&path) {
+            let decompressed = path.with_extension("decompressed");
+            gunzip_within(&display, &path, &decompressed, budget)?;
+            decompressed
+        } else {
+            path
+        };
+        self.sources.push(FileSource::new(display, readable));
         self.entries.push(entry);
         Ok(())
     }
+}
+
+/// Decompresses a gzip file within the upload's budget.
+fn gunzip_within(
+    name: &str,
+    from: &Path,
+    to: &Path,
+    budget: &mut Budget,
+) -> Result<(), EvidenceError> {
+    let raw = File::open(from).map_err(io_error(format!("cannot read {name}")))?;
+    let mut decoder = MultiGzDecoder::new(BufReader::new(raw));
+    budget
+        .copy(name, name, &mut decoder, to)
+        .map(|_| ())
+        .map_err(|err| match err {
+            EvidenceError::Invalid(_) => EvidenceError::Invalid(format!(
+                "{name}: not valid gzip: the file is truncated or damaged"
+            )),
+            other => other,
+        })
 }
 
 /// The files parsers should read for an upload: plain files as they are,
@@ -273,7 +308,18 @@ pub fn unpack(
             entries: &mut entries,
         };
         match container {
+            Container::Plain if is_gzip_file(&file.path) => {
+                // Parsers read gzip transparently, but then nothing would
+                // bound what it expands to: decompress it here, within the
+                // upload's budget, and let the parsers read the result.
+                budget.take_file(&file.name)?;
+                std::fs::create_dir_all(&dir).map_err(io_error("cannot create a work folder"))?;
+                let path = dir.join("decompressed");
+                gunzip_within(&file.name, &file.path, &path, &mut budget)?;
+                out.sources.push(FileSource::new(file.name.clone(), path));
+            }
             Container::Plain => {
+                budget.take_file(&file.name)?;
                 out.sources.push(file.clone());
                 budget.expanded += std::fs::metadata(&file.path).map(|m| m.len()).unwrap_or(0);
             }
@@ -286,7 +332,9 @@ pub fn unpack(
                         file.name
                     ))
                 })?;
-                if archive.len() > limits.max_files {
+                // The central directory is read whole; bound it generously
+                // here, and count the files themselves as they come.
+                if archive.len() > limits.max_files * 4 {
                     return Err(EvidenceError::TooLarge(format!(
                         "{}: the bundle holds {} files, more than {}",
                         file.name,

@@ -798,9 +798,6 @@ fn jmeter_csv_over_2_mib() -> Vec<u8> {
 }
 
 #[tokio::test]
-#[ignore = "server bug: a multipart upload over 2 MiB answers 400 body_unreadable \
-            (axum's default 2 MiB body limit for Multipart), far below --max-upload, \
-            while the same file as a raw body is accepted"]
 async fn a_form_over_2_mib_is_accepted_like_a_raw_body() {
     let server = TestServer::start();
     let token = server.project_with_token("big");
@@ -819,9 +816,6 @@ async fn a_form_over_2_mib_is_accepted_like_a_raw_body() {
 }
 
 #[tokio::test]
-#[ignore = "server bug: a multipart text field that is no upload parameter (a typo such as \
-            `scenrio`) is stored as an evidence file and the run keeps no scenario, where \
-            the same query parameter is refused with 400 bad_query"]
 async fn a_misspelled_form_field_is_refused_like_a_misspelled_query_parameter() {
     let server = TestServer::start();
     let token = server.project_with_token("typo");
@@ -1132,10 +1126,6 @@ async fn a_bundle_of_more_than_1000_files_is_refused_and_1000_are_accepted() {
 }
 
 #[tokio::test]
-#[ignore = "server bug: a gzip-compressed result file sent as is (no Content-Encoding), \
-            alone or inside a zip, is decompressed by the parsers without --max-expanded: \
-            one that expands to 9 MiB under a 2 MiB limit is stored (201), and 512 MiB of \
-            zeros answers 422 `not a load-test result format` instead of 413"]
 async fn a_gzip_result_file_is_held_to_the_expansion_limit() {
     let server = TestServer::start_with(&["--max-expanded", "2097152"]);
     let token = server.project_with_token("gz");
@@ -1202,9 +1192,6 @@ async fn a_gzip_result_file_is_held_to_the_expansion_limit() {
 }
 
 #[tokio::test]
-#[ignore = "server bug: a zip counts its folder entries against the 1000-file limit \
-            (`the bundle holds 1001 files` for 999 files and 2 folders), while a tar of the \
-            same folder counts only files and is accepted"]
 async fn a_zip_counts_only_its_files_against_the_file_limit() {
     let server = TestServer::start();
     let token = server.project_with_token("folders");
@@ -1318,10 +1305,6 @@ async fn uploads_over_max_upload_are_refused_in_every_shape() {
 }
 
 #[tokio::test]
-#[ignore = "server bug: after answering 413 to a chunked upload it stopped reading, the \
-            server closes the keep-alive connection without `Connection: close`, so a \
-            request sent right after on the same connection often fails (hyper \
-            IncompleteMessage; 10 to 18 times in 40 here)"]
 async fn the_connection_stays_usable_after_a_chunked_upload_is_refused() {
     let server = TestServer::start_with(&["--max-upload", "4096"]);
     let token = server.project_with_token("big");
@@ -1565,8 +1548,6 @@ async fn a_multipart_form_without_file_parts_is_refused() {
 }
 
 #[tokio::test]
-#[ignore = "server bug: a form with text fields and no file part is told `the request body \
-            is empty`, which it is not"]
 async fn a_form_without_file_parts_is_told_so() {
     let server = TestServer::start();
     let token = server.project_with_token("empty");

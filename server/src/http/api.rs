@@ -20,7 +20,14 @@ use serde_json::json;
 pub fn router(state: AppState) -> axum::Router<AppState> {
     axum::Router::new()
         .route("/health", get(health))
-        .route("/projects/{project}/runs", get(list_runs).post(upload_run))
+        .route(
+            "/projects/{project}/runs",
+            // Uploads enforce their own limit while streaming to disk; the
+            // extractors' 2 MiB default would cut multipart uploads short.
+            get(list_runs)
+                .post(upload_run)
+                .layer(axum::extract::DefaultBodyLimit::disable()),
+        )
         .route("/runs/{id}", get(run_detail))
         .route("/runs/{id}/artifact", get(run_artifact))
         .fallback(unknown_route)
@@ -252,7 +259,20 @@ async fn receive(
             let Some(field) = field else { break };
             let field_name = field.name().unwrap_or("file").to_owned();
             let file_name = field.file_name().map(str::to_owned);
-            if file_name.is_none() && UploadParams::is_param(&field_name) {
+            // A part without a file name is a text field: an upload
+            // parameter, or the file itself when named `file` (curl's
+            // `-F 'file=<result.json'`). Anything else is a mistake worth
+            // reporting, as a misspelled query parameter is.
+            if file_name.is_none() && field_name != "file" {
+                if !UploadParams::is_param(&field_name) {
+                    return Err(ApiError::bad_request(
+                        "bad_query",
+                        format!(
+                            "unknown form field `{field_name}`: expected a file part (with a file name) \
+                             or one of {UPLOAD_PARAMS}"
+                        ),
+                    ));
+                }
                 let value = field.text().await.map_err(|e| {
                     ApiError::bad_request(
                         "bad_multipart",
@@ -307,6 +327,13 @@ async fn receive(
                 ));
             }
         }
+    }
+    if files.is_empty() && content_type.starts_with("multipart/form-data") {
+        return Err(ApiError::bad_request(
+            "empty_body",
+            "the form has no file part: send the result file as a part with a file name, \
+             for example `curl -F file=@result.json`",
+        ));
     }
     if files.is_empty() || received == 0 {
         return Err(ApiError::bad_request(
