@@ -24,7 +24,7 @@ pub fn outcome_mark(outcome: Outcome) -> &'static str {
 /// and the outcome in words, so colour is never the only signal.
 #[component]
 pub fn Figure(metric: Metric, value: Option<f64>, target: Option<Target>) -> impl IntoView {
-    let outcome = target.map(|t| t.check(value));
+    let outcome = target.as_ref().map(|t| t.check(value));
     let class = match outcome {
         Some(o) => format!("figure {}", o.as_str()),
         None => "figure".to_owned(),

@@ -4,12 +4,15 @@
 //! Invariant: this crate does no I/O and depends on no runtime, database, web
 //! or UI framework, so the browser bundle and the server share it unchanged.
 
+pub mod assess;
+pub mod compare;
 pub mod error;
 pub mod formats;
 pub mod input;
 pub mod model;
 pub mod run;
 pub mod samples;
+pub mod scenarios;
 pub mod stats;
 pub mod targets;
 pub mod time;

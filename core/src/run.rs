@@ -4,6 +4,7 @@
 //! A figure that the input does not carry is `None` (JSON `null`), never
 //! estimated and never copied from another figure.
 
+use crate::stats::Histogram;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -129,6 +130,9 @@ pub struct Endpoint {
     pub requests: Option<u64>,
     pub failed: Option<u64>,
     pub latency_ms: Latency,
+    /// The endpoint's latency distribution, for raw formats.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency_histogram: Option<Histogram>,
 }
 
 /// One bucket of the run's time series. `t` is the bucket's start in seconds
@@ -181,6 +185,10 @@ pub struct Run {
     pub endpoints: Vec<Endpoint>,
     pub series: Option<Series>,
     pub thresholds: Vec<Threshold>,
+    /// The latency distribution of every request, for raw formats: what
+    /// comparisons judge changes against noise with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency_histogram: Option<Histogram>,
 }
 
 impl Run {
@@ -204,6 +212,7 @@ impl Run {
             endpoints: Vec::new(),
             series: None,
             thresholds: Vec::new(),
+            latency_histogram: None,
         }
     }
 }

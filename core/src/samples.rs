@@ -293,6 +293,8 @@ impl RunBuilder {
             per_bucket[b].failed += failed_of(c);
         }
 
+        let mut histograms = vec![Sketch::default(); self.endpoints.len()];
+        let mut overall_histogram = Sketch::default();
         let (overall, endpoint_stats, bucket_stats) = match &mut self.latencies {
             Latencies::Exact(samples) => {
                 let mut all: Vec<f64> = samples.iter().map(|s| s.duration_ms).collect();
@@ -302,6 +304,11 @@ impl RunBuilder {
                 let mut endpoint_stats = vec![Summary::default(); self.endpoints.len()];
                 for group in samples.chunk_by(|a, b| a.endpoint == b.endpoint) {
                     let mut values: Vec<f64> = group.iter().map(|s| s.duration_ms).collect();
+                    let histogram = &mut histograms[group[0].endpoint as usize];
+                    for v in &values {
+                        histogram.add(*v);
+                        overall_histogram.add(*v);
+                    }
                     endpoint_stats[group[0].endpoint as usize] = summarize(&mut values);
                 }
                 samples.sort_unstable_by_key(|s| bucket_of(s.start_ms));
@@ -321,6 +328,8 @@ impl RunBuilder {
             } => {
                 run.exactness = Exactness::Approximate;
                 run.error_bound = Some(SKETCH_RELATIVE_ERROR);
+                histograms.clone_from(endpoints);
+                overall_histogram = overall.clone();
                 let endpoint_stats = endpoints.iter().map(Sketch::summary).collect();
                 let mut merged = vec![Sketch::default(); bucket_count];
                 for (second, sketch) in seconds.iter() {
@@ -334,17 +343,23 @@ impl RunBuilder {
         };
 
         run.latency_ms = latency(&overall);
+        run.latency_histogram = Some(overall_histogram.histogram());
         let mut endpoints: Vec<Endpoint> = self
             .endpoints
             .iter()
-            .zip(per_endpoint.iter().zip(&endpoint_stats))
+            .zip(
+                per_endpoint
+                    .iter()
+                    .zip(endpoint_stats.iter().zip(&histograms)),
+            )
             .filter(|(_, (counts, _))| counts.requests > 0)
-            .map(|((name, method), (counts, stats))| Endpoint {
+            .map(|((name, method), (counts, (stats, histogram)))| Endpoint {
                 name: name.clone(),
                 method: method.clone(),
                 requests: Some(counts.requests),
                 failed: failures_known.then_some(counts.failed),
                 latency_ms: latency(stats),
+                latency_histogram: Some(histogram.histogram()),
             })
             .collect();
         endpoints.sort_by(|a, b| {

@@ -2,6 +2,7 @@
 //! log-bucketed sketch with a bounded relative error for inputs too large to
 //! keep every sample.
 
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 /// The percentile `p` (0 to 100) of sorted values, by linear interpolation
@@ -148,6 +149,17 @@ impl Sketch {
         Some(self.max)
     }
 
+    /// The sketch's bins, for storing with a run.
+    pub fn histogram(&self) -> Histogram {
+        let mut bins: Vec<(i32, u64)> = self.buckets.iter().map(|(i, n)| (*i, *n)).collect();
+        bins.sort_unstable();
+        Histogram {
+            gamma: self.ln_gamma.exp(),
+            zeros: self.zeros,
+            bins,
+        }
+    }
+
     pub fn summary(&self) -> Summary {
         if self.count == 0 {
             return Summary::default();
@@ -162,6 +174,53 @@ impl Sketch {
             p99: self.percentile(99.0),
             max: Some(self.max),
         }
+    }
+}
+
+/// A run's latency distribution at [`SKETCH_RELATIVE_ERROR`] resolution:
+/// bin `i` counts the latencies in `(gamma^(i-1), gamma^i]` ms, `zeros` those
+/// of zero. Kept with raw runs so that two runs can be compared against
+/// their noise without their millions of samples.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Histogram {
+    pub gamma: f64,
+    pub zeros: u64,
+    pub bins: Vec<(i32, u64)>,
+}
+
+impl Histogram {
+    pub fn count(&self) -> u64 {
+        self.zeros + self.bins.iter().map(|(_, n)| n).sum::<u64>()
+    }
+
+    /// The value of the sample at a 0-based rank (clamped to the samples),
+    /// within the bins' relative resolution.
+    pub fn value_at_rank(&self, rank: f64) -> Option<f64> {
+        let count = self.count();
+        if count == 0 || !self.gamma.is_finite() || self.gamma <= 1.0 {
+            return None;
+        }
+        let rank = rank.clamp(0.0, (count - 1) as f64).round() as u64;
+        if rank < self.zeros {
+            return Some(0.0);
+        }
+        let mut seen = self.zeros;
+        for (index, n) in &self.bins {
+            seen += n;
+            if seen > rank {
+                return Some(2.0 * self.gamma.powi(*index) / (self.gamma + 1.0));
+            }
+        }
+        None
+    }
+
+    /// The value at percentile `p`, by the same rank rule as
+    /// [`percentile_sorted`].
+    pub fn percentile(&self, p: f64) -> Option<f64> {
+        let count = self.count();
+        (count > 0)
+            .then(|| (p / 100.0).clamp(0.0, 1.0) * (count - 1) as f64)
+            .and_then(|rank| self.value_at_rank(rank))
     }
 }
 

@@ -1229,6 +1229,7 @@ fn collect_endpoints(
                     requests: figures.requests,
                     failed: figures.failed,
                     latency_ms: figures.latency,
+                    latency_histogram: None,
                 });
             }
             other => {

@@ -465,6 +465,7 @@ impl<'a> Summary<'a> {
                 requests,
                 failed: None,
                 latency_ms: self.latency(name)?,
+                latency_histogram: None,
             });
         }
         Ok(endpoints)

@@ -828,6 +828,7 @@ impl Stats {
                 requests: Some(row.requests),
                 failed: Some(row.failed),
                 latency_ms: row.latency.clone(),
+                latency_histogram: None,
             })
             .collect();
         // The same order as the raw formats' runs: busiest first.
