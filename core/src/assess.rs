@@ -172,8 +172,17 @@ impl Policy {
         }
     }
 
+    /// Whether a run is of the assessed environment (any, when none is
+    /// given).
+    pub fn in_environment(&self, summary: &RunSummary) -> bool {
+        match &self.environment {
+            Some(env) => summary.provenance.environment.as_deref() == Some(env.as_str()),
+            None => true,
+        }
+    }
+
     /// Why a run cannot be used, or `None` when it is fresh.
-    fn staleness(&self, summary: &RunSummary) -> Option<String> {
+    pub fn staleness(&self, summary: &RunSummary) -> Option<String> {
         if let Some(commit) = &self.commit {
             match &summary.provenance.commit {
                 Some(c)
@@ -212,6 +221,16 @@ impl Policy {
 pub struct RunEvidence<'a> {
     pub summary: &'a RunSummary,
     pub run: &'a Run,
+}
+
+/// How a run is named in details: by id, or "the run" for a run judged
+/// offline, which has no id (0).
+fn run_ref(id: i64) -> String {
+    if id == 0 {
+        "the run".to_owned()
+    } else {
+        format!("run {id}")
+    }
 }
 
 fn category_of(target: &Target) -> Category {
@@ -344,8 +363,8 @@ fn target_checks(
                 Err(why) => check.detail = why,
                 Ok(None) => {
                     check.detail = format!(
-                        "run {} does not measure {} (its {} output does not carry it)",
-                        evidence.summary.id,
+                        "{} does not measure {} (its {} output does not carry it)",
+                        run_ref(evidence.summary.id),
                         target.metric.label(),
                         evidence.run.tool
                     );
@@ -358,8 +377,8 @@ fn target_checks(
                     check.margin = Some(margin);
                     check.margin_pct = pct;
                     check.detail = format!(
-                        "run {} measured {} against {target}",
-                        evidence.summary.id,
+                        "{} measured {} against {target}",
+                        run_ref(evidence.summary.id),
                         target.metric.format_value(value)
                     );
                 }
@@ -490,7 +509,7 @@ fn scenario_check(
         Some(false) => Outcome::Fail,
         None => Outcome::Unverified,
     };
-    check.detail = format!("run {}: {}", evidence.summary.id, verdict.summary);
+    check.detail = format!("{}: {}", run_ref(evidence.summary.id), verdict.summary);
     (check, Some(verdict))
 }
 
@@ -542,10 +561,7 @@ fn missing_evidence_checks() -> Vec<Check> {
 pub fn assess(targets: &[Target], runs: &[RunEvidence<'_>], policy: &Policy) -> Assessment {
     let in_environment: Vec<RunEvidence<'_>> = runs
         .iter()
-        .filter(|r| match &policy.environment {
-            Some(env) => r.summary.provenance.environment.as_deref() == Some(env.as_str()),
-            None => true,
-        })
+        .filter(|r| policy.in_environment(r.summary))
         .copied()
         .collect();
     let fresh: Vec<RunEvidence<'_>> = in_environment

@@ -7,12 +7,15 @@
 //! wait (bounded by the busy timeout) instead of a failed upgrade.
 
 pub mod artifacts;
-mod projects;
+mod assessment;
+pub mod projects;
 mod runs;
+mod targets;
 mod tokens;
 
 pub use artifacts::CompressedArtifact;
 pub use runs::{Inserted, NewRun};
+pub use targets::TargetSettings;
 pub use tokens::TokenOwner;
 
 use sqlx::SqlitePool;

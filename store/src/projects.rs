@@ -30,12 +30,25 @@ impl Store {
                 "a project with the slug `{slug}` already exists; choose another slug"
             )));
         }
-        sqlx::query("INSERT INTO projects (slug, name, created_at) VALUES (?, ?, ?)")
-            .bind(slug)
-            .bind(name.trim())
-            .bind(created_at)
+        let project_id: i64 = sqlx::query(
+            "INSERT INTO projects (slug, name, created_at) VALUES (?, ?, ?) RETURNING id",
+        )
+        .bind(slug)
+        .bind(name.trim())
+        .bind(created_at)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("id")?;
+        for (position, expression) in crate::targets::initial_targets().iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO project_targets (project_id, position, expression) VALUES (?, ?, ?)",
+            )
+            .bind(project_id)
+            .bind(position as i64)
+            .bind(expression)
             .execute(&mut *tx)
             .await?;
+        }
         tx.commit().await?;
         Ok(ProjectSummary {
             slug: slug.to_owned(),

@@ -1,5 +1,6 @@
 //! The command line: `serve`, and the commands CI and admins run.
 
+mod gate;
 mod ingest;
 mod upload;
 
@@ -37,6 +38,9 @@ enum Command {
     Ingest(ingest::IngestArgs),
     /// Send a load-test result to a server and print the run's URL.
     Upload(upload::UploadArgs),
+    /// Judge results against targets, offline or on a server; the exit
+    /// code tells CI whether to release (0 met, 1 failed, 2 unverified).
+    Gate(gate::GateArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -104,6 +108,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         },
         Command::Ingest(args) => return ingest::run(args),
         Command::Upload(args) => return upload::run(args).await,
+        Command::Gate(args) => return gate::run(args).await,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -13,7 +13,8 @@ use readiness_core::formats::Format;
 use readiness_core::input::Source;
 use readiness_core::model::{ArtifactEntry, Provenance, RunSummary};
 use readiness_core::run::ScenarioKind;
-use readiness_store::{CompressedArtifact, Inserted, NewRun, TokenOwner};
+use readiness_core::targets::Target;
+use readiness_store::{CompressedArtifact, Inserted, NewRun, TargetSettings, TokenOwner};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -28,7 +29,13 @@ pub fn router(state: AppState) -> axum::Router<AppState> {
                 .post(upload_run)
                 .layer(axum::extract::DefaultBodyLimit::disable()),
         )
+        .route(
+            "/projects/{project}/targets",
+            get(get_targets).put(put_targets),
+        )
+        .route("/projects/{project}/assessment", get(assessment))
         .route("/runs/{id}", get(run_detail))
+        .route("/runs/{a}/compare/{b}", get(compare_runs))
         .route("/runs/{id}/artifact", get(run_artifact))
         .fallback(unknown_route)
         .with_state(state)
@@ -568,4 +575,154 @@ async fn run_artifact(
         ),
     ];
     Ok((headers, artifact.bytes).into_response())
+}
+
+/// A project's targets as the API shows and takes them.
+#[derive(Debug, serde::Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TargetsBody {
+    targets: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    max_age_days: Option<i64>,
+}
+
+async fn get_targets(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let project = state.store.project(&slug).await?;
+    let settings = state.store.targets(project.id).await?;
+    Ok(Json(json!({
+        "targets": settings.targets.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        "max_age_days": settings.max_age_days,
+    })))
+}
+
+/// Parses target expressions, with every error located.
+pub fn parse_targets(expressions: &[String]) -> Result<Vec<Target>, ApiError> {
+    let mut targets = Vec::new();
+    let mut errors = Vec::new();
+    for (index, expression) in expressions.iter().enumerate() {
+        match expression.parse::<Target>() {
+            Ok(target) => targets.push(target),
+            Err(err) => errors.push((index, err)),
+        }
+    }
+    if errors.is_empty() {
+        return Ok(targets);
+    }
+    let message = errors
+        .iter()
+        .map(|(index, err)| format!("targets[{index}]: {err}"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let details = errors
+        .iter()
+        .map(|(index, err)| {
+            json!({
+                "index": index,
+                "expression": err.expression,
+                "column": err.column,
+                "expected": err.expected,
+                "found": err.found,
+            })
+        })
+        .collect();
+    let mut error = ApiError::unprocessable("invalid_targets", message);
+    error.details = Some(serde_json::Value::Array(details));
+    Err(error)
+}
+
+async fn put_targets(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<serde_json::Value>> {
+    let owner = authenticate(&state, &headers).await?;
+    let project = state.store.project(&slug).await?;
+    if owner.project_id != project.id {
+        return Err(ApiError::forbidden(format!(
+            "this token belongs to another project; use a token created for `{}`",
+            project.slug
+        )));
+    }
+    let body: TargetsBody = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::bad_request(
+            "bad_json",
+            format!(
+                "the body must be JSON like {{\"targets\": [\"p95 < 500ms\", \"error_rate < 0.1%\"], \"max_age_days\": 14}}: {e}"
+            ),
+        )
+    })?;
+    let targets = parse_targets(&body.targets)?;
+    let current = state.store.targets(project.id).await?;
+    let settings = TargetSettings {
+        targets,
+        max_age_days: body.max_age_days.unwrap_or(current.max_age_days),
+    };
+    state.store.set_targets(project.id, &settings).await?;
+    Ok(Json(json!({
+        "targets": settings.targets.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        "max_age_days": settings.max_age_days,
+    })))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AssessmentParams {
+    commit: Option<String>,
+    environment: Option<String>,
+}
+
+async fn assessment(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    RawQuery(query): RawQuery,
+) -> ApiResult<Json<serde_json::Value>> {
+    let params: AssessmentParams = serde_urlencoded::from_str(query.as_deref().unwrap_or(""))
+        .map_err(|e| {
+            ApiError::bad_request(
+                "bad_query",
+                format!("invalid query parameters: {e}; expected commit and environment"),
+            )
+        })?;
+    let clean = |v: Option<String>| v.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+    let project = state.store.project(&slug).await?;
+    let assessment = state
+        .store
+        .assessment(
+            &project,
+            clean(params.commit),
+            clean(params.environment),
+            chrono::Utc::now(),
+        )
+        .await?;
+    Ok(Json(
+        json!({ "project": project.slug, "assessment": assessment }),
+    ))
+}
+
+async fn compare_runs(
+    State(state): State<AppState>,
+    Path((a, b)): Path<(String, String)>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let (a, b) = (run_id(&a)?, run_id(&b)?);
+    let baseline = state.store.run_detail(a).await?;
+    let candidate = state.store.run_detail(b).await?;
+    if baseline.project_slug != candidate.project_slug {
+        return Err(ApiError::unprocessable(
+            "different_projects",
+            format!(
+                "run {a} belongs to {} and run {b} to {}: compare runs of one project",
+                baseline.project_slug, candidate.project_slug
+            ),
+        ));
+    }
+    let comparison = readiness_core::compare::compare(&baseline.run, &candidate.run);
+    Ok(Json(json!({
+        "baseline": baseline.summary,
+        "candidate": candidate.summary,
+        "comparison": comparison,
+    })))
 }
