@@ -53,7 +53,7 @@ impl Store {
             details.push(self.run_detail(*id).await?);
         }
         // Newest first, as the assessment expects.
-        details.sort_by(|a, b| b.summary.id.cmp(&a.summary.id));
+        details.sort_by_key(|d| std::cmp::Reverse(d.summary.id));
         let evidence: Vec<RunEvidence<'_>> = details
             .iter()
             .map(|d| RunEvidence {
