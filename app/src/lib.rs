@@ -68,6 +68,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=pages::projects::ProjectsPage ssr=SsrMode::Async />
                     <Route path=path!("/projects/:slug") view=pages::project::ProjectPage ssr=SsrMode::Async />
                     <Route path=path!("/projects/:slug/tokens") view=pages::tokens::TokensPage ssr=SsrMode::Async />
+                    <Route path=path!("/projects/:slug/targets") view=pages::targets::TargetsPage ssr=SsrMode::Async />
+                    <Route path=path!("/projects/:slug/compare") view=pages::compare::ComparePage ssr=SsrMode::Async />
                     <Route path=path!("/runs/:id") view=pages::run::RunPage ssr=SsrMode::Async />
                 </Routes>
             </main>

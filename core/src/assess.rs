@@ -302,10 +302,20 @@ fn target_checks(
     limits: &Limits,
     policy: &Policy,
 ) -> Vec<Check> {
+    // The error rate and p95 of the whole run are what a release must meet
+    // first: missing them withholds any certificate. Other targets are high.
+    let severity = match target.metric {
+        Metric::ErrorRate | Metric::P95
+            if target.scope.is_empty() && target.baseline_run.is_none() =>
+        {
+            Severity::Critical
+        }
+        _ => Severity::High,
+    };
     let base = |scenario: Option<ScenarioKind>| Check {
         id: check_id(target, scenario),
         category: category_of(target),
-        severity: Severity::High,
+        severity,
         title: format!("{} {}", target.metric.label(), target.comparison.symbol()),
         target: Some(target.to_string()),
         scenario,
@@ -840,13 +850,13 @@ mod tests {
         let p95 = check(&assessment, "target:p95 < 500 ms:spike");
         assert_eq!(p95.outcome, Outcome::Fail);
         assert_eq!(p95.margin, Some(-150.0));
-        // A failed high check: conditional at best, never certified.
-        assert_eq!(assessment.verdict, Verdict::Conditional);
+        // p95 is critical: its failure means not certified.
+        assert_eq!(assessment.verdict, Verdict::NotCertified);
         assert!(
             assessment
                 .reasons
                 .iter()
-                .any(|r| r.starts_with("failed (high): p95 < 500 ms"))
+                .any(|r| r.starts_with("failed (critical): p95 < 500 ms"))
         );
     }
 

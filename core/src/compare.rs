@@ -99,6 +99,10 @@ pub struct Comparison {
 /// The interval and verdict of a latency percentile's change, from both
 /// runs' histograms; lower latency is better.
 fn percentile_change(change: &mut Change, p: f64, a: Option<&Histogram>, b: Option<&Histogram>) {
+    // A figure missing on either side has no change to judge.
+    if change.baseline.is_none() || change.candidate.is_none() {
+        return;
+    }
     let (Some(a), Some(b)) = (a, b) else {
         change.significance = Some(Significance::NoNoiseEstimate);
         return;

@@ -1,8 +1,11 @@
 //! One module per page.
 
+pub mod assessment;
+pub mod compare;
 pub mod project;
 pub mod projects;
 pub mod run;
+pub mod targets;
 pub mod tokens;
 
 use leptos::prelude::*;

@@ -1,13 +1,15 @@
-//! A project's page: its runs, each headline figure judged against the
-//! default targets, in a table that sorts in the browser.
+//! A project's page: its assessment, and its runs, each headline figure
+//! judged against the project's targets, in a table that sorts in the
+//! browser.
 
 use crate::components::{Figure, LoadError, error_text, format_time};
+use crate::pages::assessment::AssessmentPanel;
 use crate::server_fns::load_project;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 use readiness_core::model::{RUN_METRICS, RunSummary};
-use readiness_core::targets::{Metric, Target, default_targets};
+use readiness_core::targets::{Metric, Target};
 use std::cmp::Ordering;
 
 #[component]
@@ -31,11 +33,16 @@ pub fn ProjectPage() -> impl IntoView {
                             </nav>
                             <h1>{project.name.clone()}</h1>
                             <p class="actions">
+                                <a href=format!("/projects/{}/targets", project.slug)>"Targets"</a>
+                                " · "
+                                <a href=format!("/projects/{}/compare", project.slug)>"Compare runs"</a>
+                                " · "
                                 <a href=tokens_href>"CI tokens"</a>
                             </p>
+                            <AssessmentPanel slug=project.slug.clone() />
                             <h2>"Runs"</h2>
-                            <TargetsLegend />
-                            <RunsTable runs=project.runs />
+                            <TargetsLegend targets=project.targets.clone() />
+                            <RunsTable runs=project.runs targets=project.targets />
                         }
                             .into_any()
                     }
@@ -55,24 +62,27 @@ pub fn ProjectPage() -> impl IntoView {
 
 /// The targets each figure is judged against.
 #[component]
-fn TargetsLegend() -> impl IntoView {
-    let targets: Vec<String> = run_targets().iter().map(ToString::to_string).collect();
+fn TargetsLegend(targets: Vec<Target>) -> impl IntoView {
+    let targets: Vec<String> = run_targets(&targets)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
     view! {
         <p class="legend">
-            "Judged against the default targets: " {targets.join(", ")}
+            "Each figure is judged against the project's targets: " {targets.join(", ")}
             ". A figure the run did not measure is unverified, never passed."
         </p>
     }
 }
 
-fn target_for(metric: Metric) -> Option<Target> {
-    run_targets().into_iter().find(|t| t.metric == metric)
-}
-
-fn run_targets() -> Vec<Target> {
-    default_targets()
-        .into_iter()
-        .filter(|t| RUN_METRICS.contains(&t.metric))
+/// The whole-run targets of the figures in the runs table.
+fn run_targets(targets: &[Target]) -> Vec<Target> {
+    targets
+        .iter()
+        .filter(|t| {
+            RUN_METRICS.contains(&t.metric) && t.scope.is_empty() && t.baseline_run.is_none()
+        })
+        .cloned()
         .collect()
 }
 
@@ -116,7 +126,11 @@ fn sorted(mut runs: Vec<RunSummary>, key: SortKey, descending: bool) -> Vec<RunS
 }
 
 #[component]
-fn RunsTable(runs: Vec<RunSummary>) -> impl IntoView {
+fn RunsTable(runs: Vec<RunSummary>, targets: Vec<Target>) -> impl IntoView {
+    let targets = StoredValue::new(run_targets(&targets));
+    let target_for = move |metric: Metric| {
+        targets.with_value(|t| t.iter().find(|t| t.metric == metric).cloned())
+    };
     if runs.is_empty() {
         return view! {
             <p class="empty">
