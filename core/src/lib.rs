@@ -5,6 +5,7 @@
 //! or UI framework, so the browser bundle and the server share it unchanged.
 
 pub mod assess;
+pub mod audit;
 pub mod compare;
 pub mod error;
 pub mod formats;
