@@ -97,6 +97,37 @@ impl Settings {
     }
 }
 
+/// An effective value and where it was set; `origin` is `None` when the
+/// value is the documented default because nothing set it. Models offer
+/// their values this way so that rules (and the cross-file rules that read
+/// several models) can say where a value came from, or that a default was
+/// assumed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resolved<T> {
+    pub value: T,
+    pub origin: Option<Origin>,
+}
+
+impl<T> Resolved<T> {
+    pub fn set(value: T, origin: &Origin) -> Self {
+        Resolved {
+            value,
+            origin: Some(origin.clone()),
+        }
+    }
+
+    pub fn default(value: T) -> Self {
+        Resolved {
+            value,
+            origin: None,
+        }
+    }
+
+    pub fn is_default(&self) -> bool {
+        self.origin.is_none()
+    }
+}
+
 /// A size with K/M/G suffixes meaning powers of 1024, as php.ini, php-fpm,
 /// my.cnf (also T/P/E) and nginx write them; bare numbers are bytes. `None`
 /// for anything else (`128MB` is not a php.ini size).
