@@ -105,6 +105,10 @@ pub struct Check {
     pub evidence: Vec<i64>,
     /// Why the outcome is what it is, in one sentence.
     pub detail: String,
+    /// A maintainer's exemption that applies: the finding is shown, but its
+    /// failure or warning does not count against the project.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exempted: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -216,6 +220,30 @@ impl Policy {
     }
 }
 
+/// An exemption of a rule, as the assessment applies it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exemption {
+    pub rule: String,
+    pub reason: String,
+    pub expires_on: chrono::NaiveDate,
+}
+
+/// What the audit of configurations, dumps and monitoring contributes.
+#[derive(Debug, Clone, Default)]
+pub struct AuditInput {
+    /// Every rule's finding; empty when no audit evidence was uploaded.
+    pub findings: Vec<crate::audit::Finding>,
+    /// The evidence uploads the findings were made from.
+    pub evidence: Vec<i64>,
+    pub exemptions: Vec<Exemption>,
+    /// The database query time p95 (ms), from a statement histogram, with
+    /// the evidence it came from.
+    pub db_query_p95_ms: Option<(f64, i64)>,
+    /// The cache hit rate (0 to 1), from `redis-cli INFO`, with its
+    /// evidence.
+    pub cache_hit_rate: Option<(f64, i64)>,
+}
+
 /// A run and its listing record.
 #[derive(Debug, Clone, Copy)]
 pub struct RunEvidence<'a> {
@@ -299,6 +327,7 @@ fn target_checks(
     target: &Target,
     runs: &[RunEvidence<'_>],
     all_runs: &[RunEvidence<'_>],
+    audit: &AuditInput,
     limits: &Limits,
     policy: &Policy,
 ) -> Vec<Check> {
@@ -326,10 +355,31 @@ fn target_checks(
         margin_pct: None,
         evidence: Vec::new(),
         detail: String::new(),
+        exempted: None,
     };
     if let Some(why) = not_from_runs(target.metric) {
         let mut check = base(None);
-        check.detail = why.to_owned();
+        let measured = match target.metric {
+            Metric::DbQueryP95 => audit.db_query_p95_ms,
+            Metric::CacheHitRate => audit.cache_hit_rate,
+            _ => None,
+        };
+        match measured {
+            Some((value, evidence)) => {
+                let (margin, pct) = target.margin(value);
+                check.outcome = target.check(Some(value));
+                check.measured = Some(value);
+                check.measured_text = Some(target.metric.format_value(value));
+                check.margin = Some(margin);
+                check.margin_pct = pct;
+                check.evidence = vec![evidence];
+                check.detail = format!(
+                    "evidence {evidence} measured {} against {target}",
+                    target.metric.format_value(value)
+                );
+            }
+            None => check.detail = why.to_owned(),
+        }
         return vec![check];
     }
     if let Some(baseline_id) = target.baseline_run {
@@ -504,6 +554,7 @@ fn scenario_check(
         margin_pct: None,
         evidence: Vec::new(),
         detail: String::new(),
+        exempted: None,
     };
     let Some(evidence) = runs.iter().find(|r| r.summary.scenario == kind) else {
         check.detail = match all_runs.iter().find(|r| r.summary.scenario == kind) {
@@ -563,12 +614,67 @@ fn missing_evidence_checks() -> Vec<Check> {
         margin_pct: None,
         evidence: Vec::new(),
         detail: detail.to_owned(),
+        exempted: None,
     })
     .collect()
 }
 
-/// Assesses a project's runs (newest first) against its targets.
-pub fn assess(targets: &[Target], runs: &[RunEvidence<'_>], policy: &Policy) -> Assessment {
+/// The checks of the audit's findings, with exemptions applied.
+fn audit_checks(audit: &AuditInput, today: chrono::NaiveDate) -> Vec<Check> {
+    audit
+        .findings
+        .iter()
+        .map(|finding| {
+            let e = &finding.evaluation;
+            let mut detail = e.detail.clone();
+            if !e.threshold.is_empty() {
+                detail.push_str(&format!(" (threshold: {})", e.threshold));
+            }
+            if let Some(location) = &e.location {
+                detail.push_str(&format!(" [{location}]"));
+            }
+            if !e.defaults_assumed.is_empty() {
+                detail.push_str(&format!(
+                    "; defaults assumed: {}",
+                    e.defaults_assumed.join(", ")
+                ));
+            }
+            let exempted = audit
+                .exemptions
+                .iter()
+                .find(|x| x.rule == finding.rule && x.expires_on >= today)
+                .map(|x| format!("{} (until {})", x.reason, x.expires_on));
+            Check {
+                id: format!("rule:{}", finding.rule),
+                category: finding.category,
+                severity: finding.severity,
+                title: finding.title.clone(),
+                target: None,
+                scenario: None,
+                outcome: e.outcome,
+                measured: None,
+                measured_text: e.value.clone(),
+                margin: None,
+                margin_pct: None,
+                evidence: if e.outcome == Outcome::Unverified {
+                    Vec::new()
+                } else {
+                    audit.evidence.clone()
+                },
+                detail,
+                exempted,
+            }
+        })
+        .collect()
+}
+
+/// Assesses a project's runs (newest first) and audit against its targets.
+pub fn assess(
+    targets: &[Target],
+    runs: &[RunEvidence<'_>],
+    audit: &AuditInput,
+    policy: &Policy,
+) -> Assessment {
     let in_environment: Vec<RunEvidence<'_>> = runs
         .iter()
         .filter(|r| policy.in_environment(r.summary))
@@ -582,7 +688,7 @@ pub fn assess(targets: &[Target], runs: &[RunEvidence<'_>], policy: &Policy) -> 
     let limits = Limits::from_targets(targets);
     let mut checks: Vec<Check> = targets
         .iter()
-        .flat_map(|t| target_checks(t, &fresh, &in_environment, &limits, policy))
+        .flat_map(|t| target_checks(t, &fresh, &in_environment, audit, &limits, policy))
         .collect();
     let mut scenarios = Vec::new();
     for kind in [
@@ -596,8 +702,24 @@ pub fn assess(targets: &[Target], runs: &[RunEvidence<'_>], policy: &Policy) -> 
         checks.push(check);
         scenarios.extend(verdict);
     }
-    checks.extend(missing_evidence_checks());
+    let audited = audit_checks(audit, policy.now.date_naive());
+    // Categories the audit has no rule for yet still show as unverified.
+    checks.extend(
+        missing_evidence_checks()
+            .into_iter()
+            .filter(|c| !audited.iter().any(|a| a.category == c.category)),
+    );
+    checks.extend(audited);
     score(checks, scenarios, policy)
+}
+
+/// The outcome a check counts as: an exempted failure or warning counts as
+/// passed; everything else as it is.
+fn counted(check: &Check) -> Outcome {
+    match (check.outcome, &check.exempted) {
+        (Outcome::Fail | Outcome::Warn, Some(_)) => Outcome::Pass,
+        (outcome, _) => outcome,
+    }
 }
 
 fn credit(outcome: Outcome) -> f64 {
@@ -617,7 +739,7 @@ pub fn score(checks: Vec<Check>, scenarios: Vec<ScenarioVerdict>, policy: &Polic
             let weight: f64 = of.iter().map(|c| c.severity.weight()).sum();
             let earned: f64 = of
                 .iter()
-                .map(|c| c.severity.weight() * credit(c.outcome))
+                .map(|c| c.severity.weight() * credit(counted(c)))
                 .sum();
             CategoryScore {
                 category,
@@ -647,12 +769,16 @@ pub fn score(checks: Vec<Check>, scenarios: Vec<ScenarioVerdict>, policy: &Polic
     let mut reasons = Vec::new();
     let failed_critical = checks
         .iter()
-        .any(|c| c.outcome == Outcome::Fail && c.severity == Severity::Critical);
+        .any(|c| counted(c) == Outcome::Fail && c.severity == Severity::Critical);
     let failed_high = checks
         .iter()
-        .any(|c| c.outcome == Outcome::Fail && c.severity >= Severity::High);
+        .any(|c| counted(c) == Outcome::Fail && c.severity >= Severity::High);
     for check in &checks {
         let what = check.target.clone().unwrap_or_else(|| check.title.clone());
+        if let (Some(reason), Outcome::Fail | Outcome::Warn) = (&check.exempted, check.outcome) {
+            reasons.push(format!("exempted: {what}: {reason}"));
+            continue;
+        }
         match check.outcome {
             Outcome::Fail => reasons.push(format!(
                 "failed ({}): {what}: {}",
@@ -774,7 +900,12 @@ mod tests {
 
     #[test]
     fn no_evidence_is_unverified_everywhere_and_not_certified() {
-        let assessment = assess(&default_targets(), &[], &policy("abc123"));
+        let assessment = assess(
+            &default_targets(),
+            &[],
+            &AuditInput::default(),
+            &policy("abc123"),
+        );
         assert!(
             assessment
                 .checks
@@ -805,7 +936,12 @@ mod tests {
             summary: &s,
             run: &run,
         }];
-        let assessment = assess(&default_targets(), &runs, &policy("abc123"));
+        let assessment = assess(
+            &default_targets(),
+            &runs,
+            &AuditInput::default(),
+            &policy("abc123"),
+        );
         let p95 = check(&assessment, "target:p95 < 500 ms:sustained");
         assert_eq!(p95.outcome, Outcome::Pass);
         assert_eq!(p95.measured, Some(300.0));
@@ -839,7 +975,12 @@ mod tests {
             summary: &s,
             run: &run,
         }];
-        let assessment = assess(&default_targets(), &runs, &policy("abc123"));
+        let assessment = assess(
+            &default_targets(),
+            &runs,
+            &AuditInput::default(),
+            &policy("abc123"),
+        );
         let p99 = check(&assessment, "target:p99 < 1 s:spike");
         assert_eq!(p99.outcome, Outcome::Unverified);
         assert!(
@@ -868,7 +1009,12 @@ mod tests {
             summary: &other,
             run: &run,
         }];
-        let assessment = assess(&default_targets(), &runs, &policy("abc123"));
+        let assessment = assess(
+            &default_targets(),
+            &runs,
+            &AuditInput::default(),
+            &policy("abc123"),
+        );
         let p95 = check(&assessment, "target:p95 < 500 ms:sustained");
         assert_eq!(p95.outcome, Outcome::Unverified);
         assert_eq!(p95.detail, "run 1 is from commit def456, not abc123");
@@ -878,7 +1024,12 @@ mod tests {
             summary: &old,
             run: &run,
         }];
-        let assessment = assess(&default_targets(), &runs, &policy("abc123"));
+        let assessment = assess(
+            &default_targets(),
+            &runs,
+            &AuditInput::default(),
+            &policy("abc123"),
+        );
         let p95 = check(&assessment, "target:p95 < 500 ms:sustained");
         assert_eq!(p95.outcome, Outcome::Unverified);
         assert!(p95.detail.contains("20 days old"), "{}", p95.detail);
@@ -900,6 +1051,7 @@ mod tests {
             margin_pct: None,
             evidence: vec![1],
             detail: String::new(),
+            exempted: None,
         };
         let mut warn = pass("b", Severity::Medium);
         warn.outcome = Outcome::Warn;
@@ -944,7 +1096,16 @@ mod tests {
             let limits = Limits::from_targets(&targets);
             targets
                 .iter()
-                .flat_map(|t| target_checks(t, &runs, &runs, &limits, &policy("abc123")))
+                .flat_map(|t| {
+                    target_checks(
+                        t,
+                        &runs,
+                        &runs,
+                        &AuditInput::default(),
+                        &limits,
+                        &policy("abc123"),
+                    )
+                })
                 .collect()
         };
         let assessment = score(checks, Vec::new(), &policy("abc123"));
@@ -956,5 +1117,59 @@ mod tests {
         );
         let without_commit = score(assessment.checks.clone(), Vec::new(), &Policy::new(now()));
         assert_eq!(without_commit.verdict, Verdict::Conditional);
+    }
+
+    #[test]
+    fn an_exempted_finding_is_shown_but_does_not_count_until_it_expires() {
+        use crate::audit::{Evaluation, Finding};
+        let finding = Finding {
+            rule: "redis.maxmemory".to_owned(),
+            title: "Redis has a memory limit".to_owned(),
+            category: Category::Infrastructure,
+            severity: Severity::Critical,
+            evaluation: Evaluation::fail("maxmemory is 0: Redis grows until the OOM killer acts"),
+            why: String::new(),
+            fix: String::new(),
+        };
+        let exemption = |days: i64| Exemption {
+            rule: "redis.maxmemory".to_owned(),
+            reason: "container memory limit enforced by the orchestrator".to_owned(),
+            expires_on: (now() + chrono::Duration::days(days)).date_naive(),
+        };
+        let audit = |exemptions| AuditInput {
+            findings: vec![finding.clone()],
+            evidence: vec![4],
+            exemptions,
+            ..AuditInput::default()
+        };
+        let current = assess(&[], &[], &audit(vec![exemption(30)]), &policy("abc123"));
+        let check = check(&current, "rule:redis.maxmemory");
+        assert_eq!(check.outcome, Outcome::Fail, "still shown as it is");
+        assert!(
+            check
+                .exempted
+                .as_deref()
+                .unwrap()
+                .starts_with("container memory limit")
+        );
+        assert_ne!(current.verdict, Verdict::NotCertified);
+        assert!(
+            current
+                .reasons
+                .iter()
+                .any(|r| r.starts_with("exempted: Redis has a memory limit"))
+        );
+
+        let expired = assess(&[], &[], &audit(vec![exemption(-1)]), &policy("abc123"));
+        assert_eq!(check_of(&expired, "rule:redis.maxmemory").exempted, None);
+        assert_eq!(
+            expired.verdict,
+            Verdict::NotCertified,
+            "a failed critical rule counts again"
+        );
+    }
+
+    fn check_of<'a>(assessment: &'a Assessment, id: &str) -> &'a Check {
+        check(assessment, id)
     }
 }

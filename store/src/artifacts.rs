@@ -133,15 +133,31 @@ impl Store {
     /// The bytes of a run's artifact exactly as uploaded; their SHA-256 is
     /// checked against the stored one.
     pub async fn run_artifact(&self, run_id: i64) -> Result<ArtifactBytes> {
-        let row = sqlx::query(
-            "SELECT a.id, a.file_name, a.sha256, a.encoding
-             FROM runs r JOIN artifacts a ON a.id = r.artifact_id WHERE r.id = ?",
-        )
-        .bind(run_id)
-        .fetch_optional(&self.pool)
-        .await?
-        .ok_or_else(|| StoreError::NotFound(format!("no run has the id {run_id}")))?;
-        let artifact_id: i64 = row.try_get("id")?;
+        let artifact_id: i64 = sqlx::query("SELECT artifact_id FROM runs WHERE id = ?")
+            .bind(run_id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("no run has the id {run_id}")))?
+            .try_get("artifact_id")?;
+        self.artifact_bytes(artifact_id).await
+    }
+
+    /// The bytes of an audit evidence upload, checked as for runs.
+    pub async fn evidence_artifact(&self, evidence_id: i64) -> Result<ArtifactBytes> {
+        let artifact_id: i64 = sqlx::query("SELECT artifact_id FROM evidence WHERE id = ?")
+            .bind(evidence_id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("no evidence has the id {evidence_id}")))?
+            .try_get("artifact_id")?;
+        self.artifact_bytes(artifact_id).await
+    }
+
+    async fn artifact_bytes(&self, artifact_id: i64) -> Result<ArtifactBytes> {
+        let row = sqlx::query("SELECT file_name, sha256, encoding FROM artifacts WHERE id = ?")
+            .bind(artifact_id)
+            .fetch_one(&self.pool)
+            .await?;
         let sha256: String = row.try_get("sha256")?;
         let encoding: String = row.try_get("encoding")?;
         let chunks =

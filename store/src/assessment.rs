@@ -1,12 +1,18 @@
 //! Gathering a project's evidence for an assessment: only the runs it can
-//! use are loaded whole, so a project with hundreds of runs assesses fast.
+//! use are loaded whole, and the latest audit upload of each evidence kind
+//! is read again from its stored artifact, so rules always judge the
+//! evidence as received.
 
+use crate::bundle::files_of;
 use crate::projects::ProjectRef;
-use crate::{Result, Store};
+use crate::{Result, Store, StoreError};
 use chrono::{DateTime, Utc};
-use readiness_core::assess::{Assessment, Policy, RunEvidence, assess};
+use readiness_core::assess::{Assessment, AuditInput, Exemption, Policy, RunEvidence, assess};
+use readiness_core::audit::{self, Inputs, Kind, Stack};
+use readiness_core::input::Source;
 use readiness_core::model::RunDetail;
 use readiness_core::run::ScenarioKind;
+use readiness_core::targets::{Metric, Target};
 use std::collections::BTreeSet;
 
 impl Store {
@@ -61,6 +67,92 @@ impl Store {
                 run: &d.run,
             })
             .collect();
-        Ok(assess(&settings.targets, &evidence, &policy))
+        let audit = self
+            .audit_input(project.id, &settings.targets, &policy)
+            .await?;
+        Ok(assess(&settings.targets, &evidence, &audit, &policy))
+    }
+
+    /// The stack built from the latest fresh evidence upload of each kind,
+    /// and the ids of the uploads used.
+    pub async fn audit_stack(&self, project_id: i64, policy: &Policy) -> Result<(Stack, Vec<i64>)> {
+        let uploads = self.list_evidence(project_id).await?;
+        let usable: Vec<_> = uploads
+            .iter()
+            .filter(|e| match &policy.environment {
+                Some(env) => e.provenance.environment.as_deref() == Some(env.as_str()),
+                None => true,
+            })
+            .filter(|e| (policy.now - e.uploaded_at).num_days() < policy.max_age_days)
+            .collect();
+        // For each kind, the newest upload that has it.
+        let mut chosen: Vec<(i64, Vec<Kind>)> = Vec::new();
+        for upload in &usable {
+            let fresh_kinds: Vec<Kind> = upload
+                .kinds
+                .iter()
+                .copied()
+                .filter(|k| !chosen.iter().any(|(_, ks)| ks.contains(k)))
+                .collect();
+            if !fresh_kinds.is_empty() {
+                chosen.push((upload.id, fresh_kinds));
+            }
+        }
+        let mut stack = Stack::default();
+        let mut used = Vec::new();
+        // Oldest first, so that a newer upload's kinds replace older ones.
+        for (id, kinds) in chosen.into_iter().rev() {
+            let artifact = self.evidence_artifact(id).await?;
+            let files = files_of(&artifact.file_name, &artifact.bytes)
+                .map_err(|e| StoreError::Corrupt(format!("evidence {id}: {e}")))?;
+            let sources: Vec<&dyn Source> = files.iter().map(|f| f as &dyn Source).collect();
+            let parsed = audit::load(&sources)
+                .map_err(|e| StoreError::Corrupt(format!("evidence {id} no longer parses: {e}")))?;
+            stack.take_kinds(parsed, &kinds);
+            used.push(id);
+        }
+        used.sort_unstable();
+        Ok((stack, used))
+    }
+
+    async fn audit_input(
+        &self,
+        project_id: i64,
+        targets: &[Target],
+        policy: &Policy,
+    ) -> Result<AuditInput> {
+        let (stack, used) = self.audit_stack(project_id, policy).await?;
+        let host = self.host_profile(project_id).await?;
+        let threshold = |metric: Metric| {
+            targets
+                .iter()
+                .find(|t| t.metric == metric && t.scope.is_empty() && t.baseline_run.is_none())
+                .map(|t| t.threshold)
+        };
+        let inputs = Inputs {
+            host,
+            target_users: threshold(Metric::Users),
+            target_rps: threshold(Metric::Throughput),
+            mean_service_s: None,
+            heuristics: Default::default(),
+        };
+        let findings = audit::evaluate(&stack, &inputs);
+        let exemptions = self
+            .exemptions(project_id)
+            .await?
+            .into_iter()
+            .map(|e| Exemption {
+                rule: e.rule,
+                reason: e.reason,
+                expires_on: e.expires_on,
+            })
+            .collect();
+        Ok(AuditInput {
+            findings,
+            evidence: used,
+            exemptions,
+            db_query_p95_ms: None,
+            cache_hit_rate: None,
+        })
     }
 }

@@ -8,12 +8,15 @@
 
 pub mod artifacts;
 mod assessment;
+pub mod bundle;
+mod evidence;
 pub mod projects;
 mod runs;
 mod targets;
 mod tokens;
 
 pub use artifacts::CompressedArtifact;
+pub use evidence::{EvidenceSummary, Exemption, NewEvidence};
 pub use runs::{Inserted, NewRun};
 pub use targets::TargetSettings;
 pub use tokens::TokenOwner;

@@ -429,6 +429,38 @@ pub struct Stack {
     pub files: Vec<(String, Kind)>,
 }
 
+impl Stack {
+    /// Takes from another stack what it holds of the given kinds, so the
+    /// latest upload of each kind can be combined into one stack. Kinds
+    /// that share a part of the stack (the database workload exports; the
+    /// monitoring inventory) move together.
+    pub fn take_kinds(&mut self, mut other: Stack, kinds: &[Kind]) {
+        for kind in kinds {
+            match kind {
+                Kind::PhpIni => self.php = other.php.take(),
+                Kind::FpmConf => self.fpm = other.fpm.take(),
+                Kind::OpcacheStatus => self.opcache_status = other.opcache_status.take(),
+                Kind::FpmStatus => self.fpm_status = other.fpm_status.take(),
+                Kind::MyCnf => self.mysql = other.mysql.take(),
+                Kind::MysqlStatus => self.mysql_status = other.mysql_status.take(),
+                Kind::MysqlVariables => self.mysql_variables = other.mysql_variables.take(),
+                Kind::StatementDigest | Kind::StatementHistogram | Kind::SlowLog => {
+                    self.workload = std::mem::take(&mut other.workload);
+                }
+                Kind::RedisConf => self.redis = other.redis.take(),
+                Kind::RedisInfo => self.redis_info = other.redis_info.take(),
+                Kind::NginxConf => self.nginx = other.nginx.take(),
+                Kind::NginxStubStatus => self.nginx_status = other.nginx_status.take(),
+                Kind::GrafanaDashboard | Kind::PrometheusRules => {
+                    self.monitoring = std::mem::take(&mut other.monitoring);
+                }
+            }
+            self.files
+                .extend(other.files.iter().filter(|(_, k)| k == kind).cloned());
+        }
+    }
+}
+
 /// Why audit evidence could not be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AuditError {

@@ -7,7 +7,7 @@
 use crate::evidence::{FileSource, Limits, read_run};
 use anyhow::{Context, bail};
 use clap::Args;
-use readiness_core::assess::{Assessment, Check, Policy, RunEvidence, assess};
+use readiness_core::assess::{Assessment, AuditInput, Check, Policy, RunEvidence, assess};
 use readiness_core::formats::Format;
 use readiness_core::model::{Provenance, RunSummary};
 use readiness_core::run::ScenarioKind;
@@ -181,6 +181,7 @@ fn offline(args: &GateArgs) -> anyhow::Result<Assessment> {
             summary: &summary,
             run: &run,
         }],
+        &AuditInput::default(),
         &policy,
     ))
 }

@@ -33,6 +33,21 @@ pub fn router(state: AppState) -> axum::Router<AppState> {
             "/projects/{project}/targets",
             get(get_targets).put(put_targets),
         )
+        .route(
+            "/projects/{project}/evidence",
+            get(super::audit::list_evidence)
+                .post(super::audit::upload_evidence)
+                .layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .route("/projects/{project}/audit", get(super::audit::findings))
+        .route(
+            "/projects/{project}/host",
+            get(super::audit::get_host).put(super::audit::put_host),
+        )
+        .route(
+            "/projects/{project}/exemptions/{rule}",
+            axum::routing::put(super::audit::put_exemption).delete(super::audit::delete_exemption),
+        )
         .route("/projects/{project}/assessment", get(assessment))
         .route("/runs/{id}", get(run_detail))
         .route("/runs/{a}/compare/{b}", get(compare_runs))
@@ -78,10 +93,28 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> ApiResult<TokenO
     Ok(owner)
 }
 
+/// The project a request may change: the token's project, which must be
+/// the one named in the path.
+pub(super) async fn authenticate_for(
+    state: &AppState,
+    headers: &HeaderMap,
+    slug: &str,
+) -> ApiResult<readiness_store::projects::ProjectRef> {
+    let owner = authenticate(state, headers).await?;
+    let project = state.store.project(slug).await?;
+    if owner.project_id != project.id {
+        return Err(ApiError::forbidden(format!(
+            "this token belongs to another project; use a token created for `{}`",
+            project.slug
+        )));
+    }
+    Ok(project)
+}
+
 /// Metadata CI sends with an upload, as query parameters.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct UploadParams {
+pub(super) struct UploadParams {
     scenario: Option<String>,
     commit: Option<String>,
     branch: Option<String>,
@@ -96,7 +129,7 @@ const UPLOAD_PARAMS: &str =
     "scenario, commit, branch, environment, ci_job_url, label, format, filename";
 
 impl UploadParams {
-    fn parse(query: Option<&str>) -> ApiResult<UploadParams> {
+    pub(super) fn parse(query: Option<&str>) -> ApiResult<UploadParams> {
         let params: UploadParams =
             serde_urlencoded::from_str(query.unwrap_or("")).map_err(|e| {
                 ApiError::bad_request(
@@ -146,7 +179,7 @@ impl UploadParams {
         true
     }
 
-    fn provenance(&self) -> Provenance {
+    pub(super) fn provenance(&self) -> Provenance {
         let clean = |v: &Option<String>| {
             v.as_deref()
                 .map(str::trim)
@@ -182,7 +215,7 @@ fn too_large(limit: u64) -> ApiError {
     )
 }
 
-fn internal(context: &str) -> impl FnOnce(std::io::Error) -> ApiError + '_ {
+pub(super) fn internal(context: &str) -> impl FnOnce(std::io::Error) -> ApiError + '_ {
     move |err| {
         tracing::error!(error = %err, "{context}");
         ApiError::internal()
@@ -231,7 +264,7 @@ where
 /// The files of an upload, spooled to `work`: the body as one file, or each
 /// file part of a multipart form. Multipart text fields named like the
 /// query parameters fill in the metadata.
-async fn receive(
+pub(super) async fn receive(
     state: &AppState,
     request: axum::extract::Request,
     work: &std::path::Path,
@@ -352,7 +385,7 @@ async fn receive(
     Ok(files)
 }
 
-fn evidence_error(err: EvidenceError) -> ApiError {
+pub(super) fn evidence_error(err: EvidenceError) -> ApiError {
     match err {
         EvidenceError::TooLarge(message) => {
             ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", message)
@@ -366,15 +399,18 @@ fn evidence_error(err: EvidenceError) -> ApiError {
 }
 
 /// The artifact of an upload, ready to store.
-struct Prepared {
-    file_name: String,
-    artifact: CompressedArtifact,
+pub(super) struct Prepared {
+    pub file_name: String,
+    pub artifact: CompressedArtifact,
     /// The files packed into the artifact, when there were several.
-    packed: Vec<ArtifactEntry>,
+    pub packed: Vec<ArtifactEntry>,
 }
 
 /// One file is stored as received; several are packed into one tar first.
-fn prepare(files: &[FileSource], work: &std::path::Path) -> Result<Prepared, EvidenceError> {
+pub(super) fn prepare(
+    files: &[FileSource],
+    work: &std::path::Path,
+) -> Result<Prepared, EvidenceError> {
     let (file_name, path, packed) = match files {
         [one] => (one.name().to_owned(), one.path().to_path_buf(), Vec::new()),
         several => {

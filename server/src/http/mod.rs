@@ -2,6 +2,7 @@
 //! their server functions, and the static browser bundle.
 
 mod api;
+mod audit;
 mod error;
 
 use crate::config::ServeConfig;

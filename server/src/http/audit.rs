@@ -1,0 +1,255 @@
+//! The audit API: evidence uploads (configurations, status dumps, workload
+//! exports, monitoring inventories), the host profile, exemptions, and the
+//! project's current findings.
+
+use super::AppState;
+use super::api::{UploadParams, authenticate_for, evidence_error, internal, prepare, receive};
+use super::error::{ApiError, ApiResult};
+use axum::Json;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use readiness_core::assess::Policy;
+use readiness_core::audit::{self, HostProfile, Inputs};
+use readiness_core::input::{MemorySource, Source};
+use readiness_core::targets::Metric;
+use readiness_store::NewEvidence;
+use readiness_store::bundle::files_of;
+use serde::Deserialize;
+use serde_json::json;
+
+/// Reads spooled upload files into memory, unpacking bundles; evidence is
+/// small (bounded by the bundle limits).
+fn in_memory(files: &[crate::evidence::FileSource]) -> Result<Vec<MemorySource>, ApiError> {
+    let mut out = Vec::new();
+    let several = files.len() > 1;
+    for file in files {
+        let bytes = std::fs::read(file.path()).map_err(internal("cannot read a spooled upload"))?;
+        let inner = files_of(file.name(), &bytes).map_err(|e| match e {
+            readiness_store::bundle::BundleError::TooLarge(m) => {
+                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", m)
+            }
+            readiness_store::bundle::BundleError::Invalid(m) => {
+                ApiError::unprocessable("invalid_bundle", m)
+            }
+        })?;
+        // Several parts are stored as one tar, which is unpacked one level
+        // deep when read again: a part that is itself a bundle would not be.
+        if several && (inner.len() != 1 || inner[0].name != file.name()) {
+            return Err(ApiError::unprocessable(
+                "invalid_bundle",
+                format!(
+                    "{}: a bundle among several files; send one tar.gz or zip, or several plain files",
+                    file.name()
+                ),
+            ));
+        }
+        out.extend(inner);
+    }
+    Ok(out)
+}
+
+pub async fn upload_evidence(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    RawQuery(query): RawQuery,
+    request: axum::extract::Request,
+) -> ApiResult<Response> {
+    let headers = request.headers().clone();
+    let project = authenticate_for(&state, &headers, &slug).await?;
+    let mut params = UploadParams::parse(query.as_deref())?;
+    let work = state
+        .work_dir()
+        .map_err(internal("cannot create a work folder"))?;
+    let files = receive(&state, request, work.path(), &mut params).await?;
+    let (read, prepared) = tokio::task::spawn_blocking(move || {
+        let read = in_memory(&files).and_then(|sources| {
+            let refs: Vec<&dyn Source> = sources.iter().map(|s| s as &dyn Source).collect();
+            audit::load(&refs)
+                .map(|stack| {
+                    (
+                        sources.iter().map(|s| s.name.clone()).collect::<Vec<_>>(),
+                        stack,
+                    )
+                })
+                .map_err(|e| ApiError::unprocessable("invalid_evidence", e.to_string()))
+        });
+        let prepared = prepare(&files, work.path());
+        drop(work);
+        (read, prepared)
+    })
+    .await
+    .map_err(|_| ApiError::internal())?;
+    let (_, stack) = read?;
+    let prepared = prepared.map_err(evidence_error)?;
+    let provenance = params.provenance();
+    let (created, summary) = state
+        .store
+        .insert_evidence(NewEvidence {
+            project_id: project.id,
+            file_name: &prepared.file_name,
+            artifact: &prepared.artifact,
+            entries: &prepared.packed,
+            provenance: &provenance,
+            files: &stack.files,
+        })
+        .await?;
+    let inputs = inputs_for(&state, project.id).await?;
+    let findings = audit::evaluate(&stack, &inputs);
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    let body = json!({
+        "id": summary.id,
+        "sha256": summary.sha256,
+        "files": summary.files.iter().map(|(name, kind)| json!({"name": name, "kind": kind, "label": kind.label()})).collect::<Vec<_>>(),
+        "findings": findings,
+    });
+    Ok((status, Json(body)).into_response())
+}
+
+/// The rules' inputs for a project: its host profile and targets.
+pub async fn inputs_for(state: &AppState, project_id: i64) -> ApiResult<Inputs> {
+    let host = state.store.host_profile(project_id).await?;
+    let targets = state.store.targets(project_id).await?.targets;
+    let threshold = |metric: Metric| {
+        targets
+            .iter()
+            .find(|t| t.metric == metric && t.scope.is_empty() && t.baseline_run.is_none())
+            .map(|t| t.threshold)
+    };
+    Ok(Inputs {
+        host,
+        target_users: threshold(Metric::Users),
+        target_rps: threshold(Metric::Throughput),
+        mean_service_s: None,
+        heuristics: Default::default(),
+    })
+}
+
+pub async fn list_evidence(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let project = state.store.project(&slug).await?;
+    let evidence = state.store.list_evidence(project.id).await?;
+    Ok(Json(json!({"project": project.slug, "evidence": evidence})))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AuditParams {
+    environment: Option<String>,
+}
+
+/// The project's findings from its latest evidence of each kind.
+pub async fn findings(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    RawQuery(query): RawQuery,
+) -> ApiResult<Json<serde_json::Value>> {
+    let params: AuditParams =
+        serde_urlencoded::from_str(query.as_deref().unwrap_or("")).map_err(|e| {
+            ApiError::bad_request(
+                "bad_query",
+                format!("invalid query parameters: {e}; expected environment"),
+            )
+        })?;
+    let project = state.store.project(&slug).await?;
+    let settings = state.store.targets(project.id).await?;
+    let policy = Policy {
+        environment: params.environment,
+        max_age_days: settings.max_age_days,
+        ..Policy::new(chrono::Utc::now())
+    };
+    let (stack, used) = state.store.audit_stack(project.id, &policy).await?;
+    let inputs = inputs_for(&state, project.id).await?;
+    let findings = audit::evaluate(&stack, &inputs);
+    let exemptions = state.store.exemptions(project.id).await?;
+    Ok(Json(json!({
+        "project": project.slug,
+        "evidence": used,
+        "files": stack.files.iter().map(|(name, kind)| json!({"name": name, "kind": kind})).collect::<Vec<_>>(),
+        "findings": findings,
+        "exemptions": exemptions,
+    })))
+}
+
+pub async fn get_host(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let project = state.store.project(&slug).await?;
+    Ok(Json(
+        json!({"host": state.store.host_profile(project.id).await?}),
+    ))
+}
+
+pub async fn put_host(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<serde_json::Value>> {
+    let project = authenticate_for(&state, &headers, &slug).await?;
+    let profile: HostProfile = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::bad_request(
+            "bad_json",
+            format!(
+                "the body must be a host profile like {{\"servers\": [{{\"name\": \"app1\", \"roles\": [\"web\", \"php\", \"db\", \"cache\"], \"ram_bytes\": 8589934592, \"cpus\": 4}}]}}: {e}"
+            ),
+        )
+    })?;
+    state.store.set_host_profile(project.id, &profile).await?;
+    Ok(Json(json!({"host": profile})))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExemptionBody {
+    reason: String,
+    expires_on: chrono::NaiveDate,
+}
+
+pub async fn put_exemption(
+    State(state): State<AppState>,
+    Path((slug, rule)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<serde_json::Value>> {
+    let project = authenticate_for(&state, &headers, &slug).await?;
+    if !audit::rules().iter().any(|r| r.id == rule) {
+        return Err(ApiError::not_found(format!(
+            "no audit rule has the id `{rule}`"
+        )));
+    }
+    let body: ExemptionBody = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::bad_request(
+            "bad_json",
+            format!(
+                "the body must be {{\"reason\": \"...\", \"expires_on\": \"2027-03-31\"}}: {e}"
+            ),
+        )
+    })?;
+    state
+        .store
+        .exempt(project.id, &rule, &body.reason, body.expires_on)
+        .await?;
+    Ok(Json(
+        json!({"exemptions": state.store.exemptions(project.id).await?}),
+    ))
+}
+
+pub async fn delete_exemption(
+    State(state): State<AppState>,
+    Path((slug, rule)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> ApiResult<Json<serde_json::Value>> {
+    let project = authenticate_for(&state, &headers, &slug).await?;
+    state.store.remove_exemption(project.id, &rule).await?;
+    Ok(Json(
+        json!({"exemptions": state.store.exemptions(project.id).await?}),
+    ))
+}
