@@ -1,5 +1,6 @@
 //! The command line: `serve`, and the commands CI and admins run.
 
+mod audit;
 mod gate;
 mod ingest;
 mod upload;
@@ -41,6 +42,9 @@ enum Command {
     /// Judge results against targets, offline or on a server; the exit
     /// code tells CI whether to release (0 met, 1 failed, 2 unverified).
     Gate(gate::GateArgs),
+    /// Judge configuration files, status dumps and monitoring offline with
+    /// the audit rules (exit 1 when a finding fails).
+    Audit(audit::AuditArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -109,6 +113,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Ingest(args) => return ingest::run(args),
         Command::Upload(args) => return upload::run(args).await,
         Command::Gate(args) => return gate::run(args).await,
+        Command::Audit(args) => return audit::run(args),
     }
     Ok(ExitCode::SUCCESS)
 }
