@@ -47,6 +47,18 @@ pub fn Figure(metric: Metric, value: Option<f64>, target: Option<Target>) -> imp
     }
 }
 
+/// Marks the page as interactive once the WASM has run: people's tools and
+/// the browser tests wait for `body[data-hydrated]`.
+#[island]
+pub fn HydrationMark() -> impl IntoView {
+    Effect::new(|_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+    view! { <span class="hydration-mark" hidden=true></span> }
+}
+
 /// The message shown when a page's data could not be loaded.
 #[component]
 pub fn LoadError(message: String) -> impl IntoView {

@@ -1,5 +1,6 @@
-//! Readiness in the browser: pages rendered on the server, then hydrated
-//! by the same components compiled to WASM.
+//! Readiness in the browser: pages rendered on the server, with their
+//! interactive parts (islands) hydrated by the same components compiled to
+//! WASM.
 //!
 //! The `ssr` feature builds the server side (server functions reach the
 //! store); the `hydrate` feature builds the browser bundle.
@@ -29,7 +30,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="light dark" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
-                <HydrationScripts options />
+                <HydrationScripts options islands=true />
                 <MetaTags />
             </head>
             <body>
@@ -42,13 +43,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    // Effects run only in the browser, after hydration: the mark tells
-    // people's tools and the browser tests that the page is interactive.
-    Effect::new(|_| {
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-    });
     view! {
         <Stylesheet id="leptos" href=format!("/pkg/{OUTPUT_NAME}.css") />
         <Title formatter=|title: String| {
@@ -60,6 +54,7 @@ pub fn App() -> impl IntoView {
                     "Readiness"
                 </a>
                 <span class="tagline">"production readiness from evidence"</span>
+                <components::HydrationMark />
             </header>
             <main>
                 // Pages wait for their data on the server, so the first paint
@@ -77,10 +72,13 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// The browser entry point: attaches the WASM to the server-rendered page.
+/// The browser entry point. Pages are rendered on the server and stay
+/// plain HTML; only the interactive parts (`#[island]` components: sorting,
+/// forms, editors) are hydrated, so the browser downloads the code of those
+/// parts alone.
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(App);
+    leptos::mount::hydrate_islands();
 }

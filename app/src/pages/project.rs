@@ -125,7 +125,7 @@ fn sorted(mut runs: Vec<RunSummary>, key: SortKey, descending: bool) -> Vec<RunS
     runs
 }
 
-#[component]
+#[island]
 fn RunsTable(runs: Vec<RunSummary>, targets: Vec<Target>) -> impl IntoView {
     let targets = StoredValue::new(run_targets(&targets));
     let target_for = move |metric: Metric| {

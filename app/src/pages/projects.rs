@@ -7,9 +7,7 @@ use leptos_meta::Title;
 
 #[component]
 pub fn ProjectsPage() -> impl IntoView {
-    let create = ServerAction::<CreateProject>::new();
-    // Reload the list whenever a project has been created.
-    let projects = Resource::new(move || create.version().get(), |_| load_projects());
+    let projects = Resource::new(|| (), |_| load_projects());
 
     view! {
         <Title text="Projects" />
@@ -70,6 +68,16 @@ pub fn ProjectsPage() -> impl IntoView {
             })}
         </Suspense>
 
+        <NewProjectForm />
+    }
+}
+
+/// The form that creates a project: an island, so it answers in place when
+/// the WASM is there, and still posts when it is not.
+#[island]
+fn NewProjectForm() -> impl IntoView {
+    let create = ServerAction::<CreateProject>::new();
+    view! {
         <section class="panel" aria-labelledby="new-project">
             <h2 id="new-project">"New project"</h2>
             <ActionForm action=create attr:class="form">

@@ -41,18 +41,12 @@ pub fn TargetsPage() -> impl IntoView {
                         let text = project.targets.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n");
                         let rows = (project.targets.len() + 2).max(6);
                         view! {
-                            <ActionForm action=save attr:class="form">
-                                <input type="hidden" name="slug" value=project.slug.clone() />
-                                <label>
-                                    "Targets"
-                                    <textarea name="targets" rows=rows spellcheck="false" data-test="targets">{text}</textarea>
-                                </label>
-                                <label>
-                                    "Evidence older than this many days is unverified"
-                                    <input type="number" name="max_age_days" min="1" max="3650" value=project.max_age_days />
-                                </label>
-                                <button type="submit">"Save targets"</button>
-                            </ActionForm>
+                            <TargetsEditor
+                                slug=project.slug.clone()
+                                text=text
+                                rows=rows
+                                max_age_days=project.max_age_days
+                            />
                         }
                             .into_any()
                     }
@@ -60,6 +54,26 @@ pub fn TargetsPage() -> impl IntoView {
                 }
             })}
         </Suspense>
+    }
+}
+
+/// The targets form: an island, so a mistake is pointed at in place.
+#[island]
+fn TargetsEditor(slug: String, text: String, rows: usize, max_age_days: i64) -> impl IntoView {
+    let save = ServerAction::<SaveTargets>::new();
+    view! {
+        <ActionForm action=save attr:class="form">
+            <input type="hidden" name="slug" value=slug />
+            <label>
+                "Targets"
+                <textarea name="targets" rows=rows spellcheck="false" data-test="targets">{text}</textarea>
+            </label>
+            <label>
+                "Evidence older than this many days is unverified"
+                <input type="number" name="max_age_days" min="1" max="3650" value=max_age_days />
+            </label>
+            <button type="submit">"Save targets"</button>
+        </ActionForm>
         {move || {
             save.value()
                 .get()

@@ -10,8 +10,6 @@ use leptos_router::hooks::use_params_map;
 pub fn TokensPage() -> impl IntoView {
     let params = use_params_map();
     let slug = move || params.read().get("slug").unwrap_or_default();
-    let create = ServerAction::<CreateToken>::new();
-
     view! {
         <Title text="CI tokens" />
         <nav class="crumbs" aria-label="Breadcrumb">
@@ -26,6 +24,17 @@ pub fn TokensPage() -> impl IntoView {
             "A token lets CI upload results to this project and to no other. "
             "It is shown once; Readiness keeps only its hash."
         </p>
+        <CreateTokenForm slug=slug() />
+    }
+}
+
+/// Creates a token and shows it once.
+#[island]
+fn CreateTokenForm(slug: String) -> impl IntoView {
+    let create = ServerAction::<CreateToken>::new();
+    let slug = StoredValue::new(slug);
+    let slug = move || slug.get_value();
+    view! {
         <ActionForm action=create attr:class="form inline">
             <input type="hidden" name="slug" value=slug />
             <button type="submit">"Create token"</button>
