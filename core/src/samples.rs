@@ -269,6 +269,27 @@ impl RunBuilder {
         run.started_at = DateTime::<Utc>::from_timestamp_millis(start_ms.floor() as i64);
         run.duration_s = Some(duration_s);
         run.requests = Some(requests);
+        if use_events {
+            // Failure observations stand for requests; more of them than
+            // requests (overall or for an endpoint) is not a real output.
+            let mut per_endpoint: HashMap<EndpointId, (u64, u64)> = HashMap::new();
+            for ((_, endpoint), c) in &self.counts {
+                let e = per_endpoint.entry(*endpoint).or_default();
+                e.0 += c.requests;
+                e.1 += c.failed_events;
+            }
+            if let Some((endpoint, (requests, failed))) = per_endpoint
+                .iter()
+                .find(|(_, (requests, failed))| failed > requests)
+            {
+                let (name, _) = &self.endpoints[*endpoint as usize];
+                return Err(ParseError::new(
+                    format!("at most one failure per request ({requests} requests to `{name}`)"),
+                    format!("{failed} failures"),
+                )
+                .in_file(&self.file));
+            }
+        }
         if failures_known {
             let failed: u64 = self.counts.values().map(failed_of).sum();
             run.failed = Some(failed);

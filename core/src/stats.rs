@@ -22,6 +22,16 @@ pub fn percentile_sorted(sorted: &[f64], p: f64) -> Option<f64> {
     }
 }
 
+/// The mean, computed incrementally so that it cannot overflow however
+/// large the values (a plain sum of two 1e308 is infinite).
+pub fn mean(values: &[f64]) -> f64 {
+    let mut mean = 0.0;
+    for (i, v) in values.iter().enumerate() {
+        mean += (v - mean) / (i + 1) as f64;
+    }
+    mean
+}
+
 /// Summary statistics of a set of latencies.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Summary {
@@ -41,11 +51,10 @@ pub fn summarize(values: &mut [f64]) -> Summary {
         return Summary::default();
     }
     values.sort_unstable_by(f64::total_cmp);
-    let sum: f64 = values.iter().sum();
     Summary {
         count: values.len() as u64,
         min: values.first().copied(),
-        avg: Some(sum / values.len() as f64),
+        avg: Some(mean(values)),
         p50: percentile_sorted(values, 50.0),
         p90: percentile_sorted(values, 90.0),
         p95: percentile_sorted(values, 95.0),
@@ -69,7 +78,8 @@ pub struct Sketch {
     /// do occur (a cached response measured in whole milliseconds).
     zeros: u64,
     count: u64,
-    sum: f64,
+    /// The running mean (not a sum, which could overflow).
+    mean: f64,
     min: f64,
     max: f64,
     ln_gamma: f64,
@@ -82,7 +92,7 @@ impl Default for Sketch {
             buckets: HashMap::new(),
             zeros: 0,
             count: 0,
-            sum: 0.0,
+            mean: 0.0,
             min: f64::INFINITY,
             max: f64::NEG_INFINITY,
             ln_gamma: gamma.ln(),
@@ -93,7 +103,7 @@ impl Default for Sketch {
 impl Sketch {
     pub fn add(&mut self, value: f64) {
         self.count += 1;
-        self.sum += value;
+        self.mean += (value - self.mean) / self.count as f64;
         self.min = self.min.min(value);
         self.max = self.max.max(value);
         if value <= 0.0 {
@@ -105,8 +115,12 @@ impl Sketch {
     }
 
     pub fn merge(&mut self, other: &Sketch) {
+        if self.count + other.count > 0 {
+            let total = (self.count + other.count) as f64;
+            self.mean =
+                self.mean * (self.count as f64 / total) + other.mean * (other.count as f64 / total);
+        }
         self.count += other.count;
-        self.sum += other.sum;
         self.min = self.min.min(other.min);
         self.max = self.max.max(other.max);
         self.zeros += other.zeros;
@@ -167,7 +181,7 @@ impl Sketch {
         Summary {
             count: self.count,
             min: Some(self.min),
-            avg: Some(self.sum / self.count as f64),
+            avg: Some(self.mean),
             p50: self.percentile(50.0),
             p90: self.percentile(90.0),
             p95: self.percentile(95.0),

@@ -120,6 +120,9 @@ fn no_other_tools_file_is_taken_for_gatling() {
         }
         for file in std::fs::read_dir(&dir).unwrap() {
             let path = file.unwrap().path();
+            if path.is_dir() {
+                continue;
+            }
             let file = MemorySource::new(path.display().to_string(), std::fs::read(&path).unwrap());
             let head = head(&file).unwrap();
             assert!(sniff(&file, &head).is_err(), "{} matched", path.display());

@@ -283,10 +283,18 @@ impl<'a> Summary<'a> {
         self.stat_of(m, key)
     }
 
+    /// Every statistic a run reads (durations, counts, rates, user counts)
+    /// is zero or more; a negative one is not what k6 writes.
     fn stat_of(&self, m: &Metric<'_>, key: &str) -> Result<Option<f64>, ParseError> {
         match m.stats.get(key) {
             None | Some(Value::Null) => Ok(None),
-            Some(Value::Number(n)) => Ok(n.as_f64()),
+            Some(Value::Number(n)) => match n.as_f64() {
+                Some(v) if v >= 0.0 && v.is_finite() => Ok(Some(v)),
+                Some(v) => Err(ParseError::new("a number of zero or more", v.to_string())
+                    .in_file(self.file)
+                    .at_field(format!("{}.{key}", m.path))),
+                None => Ok(None),
+            },
             Some(other) => Err(ParseError::new("a number", describe(other))
                 .in_file(self.file)
                 .at_field(format!("{}.{key}", m.path))),
@@ -370,6 +378,16 @@ impl<'a> Summary<'a> {
             && let Some((passes, fails)) = self.rate_counts("http_req_failed")?
         {
             // `http_req_failed` counts a failed request as a pass.
+            if let Some(requests) = run.requests
+                && passes > requests
+            {
+                return Err(ParseError::new(
+                    format!("at most as many failed requests as requests ({requests})"),
+                    format!("{passes} failed"),
+                )
+                .in_file(self.file)
+                .at_field("metrics.http_req_failed"));
+            }
             run.failed = Some(passes);
             let total = passes + fails;
             run.error_rate = (total > 0).then(|| passes as f64 / total as f64);
@@ -379,19 +397,23 @@ impl<'a> Summary<'a> {
                 let state = self.root.get("state");
                 match state.and_then(|s| s.get("testRunDurationMs")) {
                     None | Some(Value::Null) => None,
-                    Some(Value::Number(ms)) => ms.as_f64().map(|ms| ms / 1000.0),
+                    Some(Value::Number(ms)) if ms.as_f64().is_some_and(|ms| ms >= 0.0) => {
+                        ms.as_f64().map(|ms| ms / 1000.0)
+                    }
                     Some(other) => {
-                        return Err(ParseError::new("a number of milliseconds", describe(other))
-                            .in_file(self.file)
-                            .at_field("state.testRunDurationMs"));
+                        return Err(
+                            ParseError::new("zero or more milliseconds", describe(other))
+                                .in_file(self.file)
+                                .at_field("state.testRunDurationMs"),
+                        );
                     }
                 }
             }
             Shape::Machine => match self.root.get("config").and_then(|c| c.get("duration")) {
                 None | Some(Value::Null) => None,
-                Some(Value::Number(s)) => s.as_f64(),
+                Some(Value::Number(s)) if s.as_f64().is_some_and(|s| s >= 0.0) => s.as_f64(),
                 Some(other) => {
-                    return Err(ParseError::new("a number of seconds", describe(other))
+                    return Err(ParseError::new("zero or more seconds", describe(other))
                         .in_file(self.file)
                         .at_field("config.duration"));
                 }

@@ -714,12 +714,21 @@ impl StatsRow {
             p99: row.optional_millis(columns.p99)?,
             max: row.millis(columns.max)?,
         };
+        let failed = row.count(columns.failed)?;
+        // Locust counts a failed request as a request too.
+        if failed > requests {
+            return Err(row.error(
+                columns.failed,
+                &format!("at most the Request Count ({requests})"),
+                failed.to_string(),
+            ));
+        }
         Ok(StatsRow {
             line: row.record.line,
             method: row.text(columns.method).trim().to_owned(),
             name: row.text(columns.name).into_owned(),
             requests,
-            failed: row.count(columns.failed)?,
+            failed,
             rps: row.rate(columns.rps)?,
             // Locust writes 0 for the times of a row without requests.
             latency: if requests == 0 {
@@ -914,12 +923,20 @@ impl HistoryRow {
             p99: None,
             max: row.optional_millis(columns.max)?,
         };
+        let failed = row.count(columns.failed)?;
+        if failed > requests {
+            return Err(row.error(
+                columns.failed,
+                &format!("at most the Total Request Count ({requests})"),
+                failed.to_string(),
+            ));
+        }
         Ok(HistoryRow {
             line: row.record.line,
             timestamp: row.timestamp(columns.timestamp)?,
             users: row.count(columns.users)?,
             requests,
-            failed: row.count(columns.failed)?,
+            failed,
             p50: row.optional_millis(columns.p50)?,
             p90: row.optional_millis(columns.p90)?,
             p95: row.optional_millis(columns.p95)?,

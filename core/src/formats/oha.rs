@@ -172,7 +172,15 @@ impl Reader<'_> {
         key: &str,
         path: &str,
     ) -> Result<Option<f64>, ParseError> {
-        Ok(self.number(parent, key, path)?.map(|s| s * 1000.0))
+        match self.number(parent, key, path)? {
+            // Finite seconds can overflow once in milliseconds.
+            Some(s) if !(s * 1000.0).is_finite() => Err(self.error(
+                "a number of seconds",
+                s.to_string(),
+                &format!("{path}.{key}"),
+            )),
+            other => Ok(other.map(|s| s * 1000.0)),
+        }
     }
 
     /// A whole, non-negative count.

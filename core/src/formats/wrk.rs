@@ -440,7 +440,13 @@ fn time_ms(word: &str) -> Result<Option<f64>, ()> {
         "h" => 3_600_000.0,
         _ => return Err(()),
     };
-    Ok(Some(value * scale))
+    // A finite number can overflow once scaled; that is not a time.
+    let ms = value * scale;
+    if ms.is_finite() {
+        Ok(Some(ms))
+    } else {
+        Err(())
+    }
 }
 
 /// A count as `format_metric` prints it (`576.05`, `2.11k`); `None` for NaN.
