@@ -215,8 +215,32 @@ pub async fn create_token(slug: String) -> Result<String, ServerFnError> {
     store()?.create_token(&slug).await.map_err(to_server_error)
 }
 
+/// A run's page data: the run and the project's targets it is judged by.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunPage {
+    pub detail: RunDetail,
+    pub targets: Vec<Target>,
+}
+
 #[server]
-pub async fn load_run(id: i64) -> Result<RunDetail, ServerFnError> {
+pub async fn load_run(id: i64) -> Result<RunPage, ServerFnError> {
     use backend::*;
-    store()?.run_detail(id).await.map_err(to_server_error)
+    let store = store()?;
+    let mut detail = store.run_detail(id).await.map_err(to_server_error)?;
+    // The page shows figures, not distributions: the histograms stay on
+    // the server.
+    detail.run.latency_histogram = None;
+    for endpoint in &mut detail.run.endpoints {
+        endpoint.latency_histogram = None;
+    }
+    let project = store
+        .project(&detail.project_slug)
+        .await
+        .map_err(to_server_error)?;
+    let targets = store
+        .targets(project.id)
+        .await
+        .map_err(to_server_error)?
+        .targets;
+    Ok(RunPage { detail, targets })
 }

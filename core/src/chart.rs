@@ -129,6 +129,12 @@ pub fn render(chart: &Chart, width: f64, height: f64) -> String {
         Unit::Ratio => 0.001,
         _ => 1.0,
     });
+    // A share never exceeds 100 %: the axis stops there.
+    let y_top = if chart.unit == Unit::Ratio && data_max <= 1.0 && target_y <= 1.0 {
+        y_top.min(1.0)
+    } else {
+        y_top
+    };
     let y_step = nice_step(y_top, 5.0);
     let y_max = (y_top / y_step).ceil() * y_step;
     let x_min = xs.iter().copied().fold(f64::INFINITY, f64::min);

@@ -397,6 +397,15 @@ impl RunBuilder {
             let slot = &mut bucket_users[b];
             *slot = Some(slot.unwrap_or(0).max(*users));
         }
+        // Users are a level, sampled when it changes (Gatling) or every
+        // second (k6): a bucket without a sample holds the last level seen.
+        let mut level = None;
+        for slot in &mut bucket_users {
+            match slot {
+                Some(users) => level = Some(*users),
+                None => *slot = level,
+            }
+        }
         let points = (0..bucket_count)
             .map(|b| SeriesPoint {
                 t: b as f64 * bucket_s,
@@ -472,7 +481,8 @@ mod tests {
         assert_eq!(series.points[0].requests, 11);
         assert_eq!(series.points[0].vus, Some(3));
         assert_eq!(series.points[5].vus, Some(7));
-        assert_eq!(series.points[1].vus, None);
+        // Between samples the level holds.
+        assert_eq!(series.points[1].vus, Some(3));
     }
 
     #[test]

@@ -8,7 +8,9 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 use readiness_core::Run;
 use readiness_core::model::{ArtifactEntry, RunDetail, RunSummary};
-use readiness_core::targets::{Metric, default_targets, format_ms, trim_number};
+use readiness_core::chart::{self, Band, Chart, Line, Marker, Unit};
+use readiness_core::scenarios::{DEFAULT_SOAK_TOLERANCE, Limits, ScenarioVerdict, judge};
+use readiness_core::targets::{Metric, Target, format_ms, trim_number};
 
 #[component]
 pub fn RunPage() -> impl IntoView {
@@ -25,7 +27,7 @@ pub fn RunPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="loading">"Loading run…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok(detail) => view! { <RunView detail /> }.into_any(),
+                    Ok(page) => view! { <RunView detail=page.detail targets=page.targets /> }.into_any(),
                     Err(err) => {
                         view! {
                             <Title text="Run not found" />
@@ -45,7 +47,7 @@ fn or_dash(value: Option<String>) -> String {
 }
 
 #[component]
-fn RunView(detail: RunDetail) -> impl IntoView {
+fn RunView(detail: RunDetail, targets: Vec<Target>) -> impl IntoView {
     let RunDetail {
         summary,
         project_slug,
@@ -69,15 +71,20 @@ fn RunView(detail: RunDetail) -> impl IntoView {
         </nav>
         <h1>{format!("Run {}", summary.id)}</h1>
 
-        {figures_section(&run)}
+        {figures_section(&run, &targets)}
+        {charts_section(&run, &targets)}
         {thresholds_section(&run)}
         {endpoints_section(&run)}
         {evidence_section(&summary, &run, &file_name, size, &entries)}
     }
 }
 
-fn target(metric: Metric) -> Option<readiness_core::targets::Target> {
-    default_targets().into_iter().find(|t| t.metric == metric)
+/// The project's whole-run target of a metric.
+fn target_of(targets: &[Target], metric: Metric) -> Option<Target> {
+    targets
+        .iter()
+        .find(|t| t.metric == metric && t.scope.is_empty() && t.baseline_run.is_none())
+        .cloned()
 }
 
 fn ms(v: Option<f64>) -> String {
@@ -85,7 +92,8 @@ fn ms(v: Option<f64>) -> String {
         .unwrap_or_else(|| "not measured".to_owned())
 }
 
-fn figures_section(run: &Run) -> AnyView {
+fn figures_section(run: &Run, targets: &[Target]) -> AnyView {
+    let target = |metric: Metric| target_of(targets, metric);
     let latency = [
         ("min", run.latency_ms.min),
         ("avg", run.latency_ms.avg),
@@ -230,40 +238,302 @@ fn thresholds_section(run: &Run) -> AnyView {
 }
 
 fn endpoints_section(run: &Run) -> AnyView {
-    let endpoints = run.endpoints.clone();
+    if run.endpoints.is_empty() {
+        return view! { <span></span> }.into_any();
+    }
+    let rows: Vec<EndpointRow> = run
+        .endpoints
+        .iter()
+        .map(|e| EndpointRow {
+            name: match &e.method {
+                Some(m) => format!("{m} {}", e.name),
+                None => e.name.clone(),
+            },
+            requests: e.requests,
+            failed: e.failed,
+            p50: e.latency_ms.p50,
+            p95: e.latency_ms.p95,
+            p99: e.latency_ms.p99,
+            max: e.latency_ms.max,
+        })
+        .collect();
     view! {
-        {(!endpoints.is_empty()).then(|| view! {
-            <section aria-labelledby="endpoints">
-                <h2 id="endpoints">"Endpoints"</h2>
-                <table class="data" data-test="endpoints">
-                    <thead>
-                        <tr>
-                            <th scope="col">"Endpoint"</th>
-                            <th scope="col" class="num">"Requests"</th>
-                            <th scope="col" class="num">"p50"</th>
-                            <th scope="col" class="num">"p95"</th>
-                            <th scope="col" class="num">"p99"</th>
-                            <th scope="col" class="num">"max"</th>
-                        </tr>
-                    </thead>
-                    <tbody>
-                        {endpoints.into_iter().map(|e| view! {
-                            <tr>
-                                <td>{match e.method { Some(m) => format!("{m} {}", e.name), None => e.name }}</td>
-                                <td class="num">{or_dash(e.requests.map(|v| v.to_string()))}</td>
-                                <td class="num">{ms(e.latency_ms.p50)}</td>
-                                <td class="num">{ms(e.latency_ms.p95)}</td>
-                                <td class="num">{ms(e.latency_ms.p99)}</td>
-                                <td class="num">{ms(e.latency_ms.max)}</td>
-                            </tr>
-                        }).collect_view()}
-                    </tbody>
-                </table>
-            </section>
-        })}
-
+        <section aria-labelledby="endpoints">
+            <h2 id="endpoints">"Endpoints"</h2>
+            <EndpointsTable rows />
+        </section>
     }
     .into_any()
+}
+
+/// An endpoint's figures, as the table shows them.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EndpointRow {
+    pub name: String,
+    pub requests: Option<u64>,
+    pub failed: Option<u64>,
+    pub p50: Option<f64>,
+    pub p95: Option<f64>,
+    pub p99: Option<f64>,
+    pub max: Option<f64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum EndpointKey {
+    Name,
+    Requests,
+    Failed,
+    P50,
+    P95,
+    P99,
+    Max,
+}
+
+impl EndpointKey {
+    fn value(self, row: &EndpointRow) -> Option<f64> {
+        match self {
+            EndpointKey::Name => None,
+            EndpointKey::Requests => row.requests.map(|v| v as f64),
+            EndpointKey::Failed => row.failed.map(|v| v as f64),
+            EndpointKey::P50 => row.p50,
+            EndpointKey::P95 => row.p95,
+            EndpointKey::P99 => row.p99,
+            EndpointKey::Max => row.max,
+        }
+    }
+}
+
+/// The endpoints of a run, sortable by any column and filtered by name as
+/// one types.
+#[island]
+fn EndpointsTable(rows: Vec<EndpointRow>) -> impl IntoView {
+    let rows = StoredValue::new(rows);
+    let filter = RwSignal::new(String::new());
+    let sort = RwSignal::new((EndpointKey::Requests, true));
+    let shown = move || {
+        let needle = filter.get().to_lowercase();
+        let (key, descending) = sort.get();
+        let mut list: Vec<EndpointRow> = rows
+            .get_value()
+            .into_iter()
+            .filter(|r| needle.is_empty() || r.name.to_lowercase().contains(&needle))
+            .collect();
+        list.sort_by(|a, b| {
+            let order = match key {
+                EndpointKey::Name => a.name.cmp(&b.name),
+                _ => match (key.value(a), key.value(b)) {
+                    (Some(x), Some(y)) => x.total_cmp(&y),
+                    (Some(_), None) => std::cmp::Ordering::Greater,
+                    (None, Some(_)) => std::cmp::Ordering::Less,
+                    (None, None) => std::cmp::Ordering::Equal,
+                },
+            };
+            if descending { order.reverse() } else { order }
+        });
+        list
+    };
+    let header = move |label: &'static str, key: EndpointKey, numeric: bool| {
+        let aria = move || match sort.get() {
+            (k, true) if k == key => "descending",
+            (k, false) if k == key => "ascending",
+            _ => "none",
+        };
+        view! {
+            <th scope="col" class:num=numeric aria-sort=aria>
+                <button
+                    type="button"
+                    class="sort"
+                    on:click=move |_| {
+                        sort.update(|(k, d)| {
+                            if *k == key {
+                                *d = !*d;
+                            } else {
+                                *k = key;
+                                *d = key != EndpointKey::Name;
+                            }
+                        })
+                    }
+                >
+                    {label}
+                </button>
+            </th>
+        }
+    };
+    let ms_text = |v: Option<f64>| v.map(format_ms).unwrap_or_else(|| "not measured".to_owned());
+    view! {
+        <label class="filter">
+            "Filter endpoints "
+            <input
+                type="search"
+                placeholder="name or method"
+                prop:value=move || filter.get()
+                on:input=move |ev| filter.set(event_target_value(&ev))
+            />
+        </label>
+        <table class="data" data-test="endpoints">
+            <thead>
+                <tr>
+                    {header("Endpoint", EndpointKey::Name, false)}
+                    {header("Requests", EndpointKey::Requests, true)}
+                    {header("Failed", EndpointKey::Failed, true)}
+                    {header("p50", EndpointKey::P50, true)}
+                    {header("p95", EndpointKey::P95, true)}
+                    {header("p99", EndpointKey::P99, true)}
+                    {header("max", EndpointKey::Max, true)}
+                </tr>
+            </thead>
+            <tbody>
+                <For each=shown key=|r| r.name.clone() let:row>
+                    <tr>
+                        <td>{row.name.clone()}</td>
+                        <td class="num">{row.requests.map(|v| v.to_string()).unwrap_or_else(|| "—".to_owned())}</td>
+                        <td class="num">{row.failed.map(|v| v.to_string()).unwrap_or_else(|| "—".to_owned())}</td>
+                        <td class="num">{ms_text(row.p50)}</td>
+                        <td class="num">{ms_text(row.p95)}</td>
+                        <td class="num">{ms_text(row.p99)}</td>
+                        <td class="num">{ms_text(row.max)}</td>
+                    </tr>
+                </For>
+            </tbody>
+        </table>
+    }
+}
+
+/// The run over time: latency, throughput, errors and users on the same
+/// time axis, each with its target, and the scenario's verdict marked.
+fn charts_section(run: &Run, targets: &[Target]) -> AnyView {
+    let Some(series) = run.series.as_ref().filter(|s| !s.points.is_empty()) else {
+        return view! {
+            <section aria-labelledby="over-time">
+                <h2 id="over-time">"Over time"</h2>
+                <p class="empty">
+                    "This run is a summary: it has no time series. Upload the tool's raw results to see it over time and to judge its scenario."
+                </p>
+            </section>
+        }
+        .into_any();
+    };
+    let limits = Limits::from_targets(targets);
+    let verdict = judge(run, &limits, DEFAULT_SOAK_TOLERANCE);
+    let (bands, markers) = verdict_marks(&verdict);
+    let bucket = series.bucket_s;
+    let points = &series.points;
+    let x_label = "seconds".to_owned();
+    let target_line = |metric: Metric| target_of(targets, metric).map(|t| (t.threshold, t.to_string()));
+    let charts = [
+        Chart {
+            id: "latency".to_owned(),
+            title: "Latency percentiles".to_owned(),
+            x_label: x_label.clone(),
+            x_names: None,
+            unit: Unit::Ms,
+            lines: vec![
+                Line { name: "p50".to_owned(), points: points.iter().map(|p| (p.t, p.p50_ms)).collect() },
+                Line { name: "p95".to_owned(), points: points.iter().map(|p| (p.t, p.p95_ms)).collect() },
+                Line { name: "p99".to_owned(), points: points.iter().map(|p| (p.t, p.p99_ms)).collect() },
+            ],
+            target: target_line(Metric::P95),
+            bands: bands.clone(),
+            markers: markers.clone(),
+        },
+        Chart {
+            id: "throughput".to_owned(),
+            title: "Throughput".to_owned(),
+            x_label: x_label.clone(),
+            x_names: None,
+            unit: Unit::PerSecond,
+            lines: vec![Line {
+                name: "requests per second".to_owned(),
+                points: points.iter().map(|p| (p.t, Some(p.requests as f64 / bucket))).collect(),
+            }],
+            target: target_line(Metric::Throughput),
+            bands: bands.clone(),
+            markers: markers.clone(),
+        },
+        Chart {
+            id: "errors".to_owned(),
+            title: "Error rate".to_owned(),
+            x_label: x_label.clone(),
+            x_names: None,
+            unit: Unit::Ratio,
+            lines: vec![Line {
+                name: "failed share".to_owned(),
+                points: points
+                    .iter()
+                    .map(|p| (p.t, (p.requests > 0).then(|| p.failed as f64 / p.requests as f64)))
+                    .collect(),
+            }],
+            target: target_line(Metric::ErrorRate),
+            bands: bands.clone(),
+            markers: markers.clone(),
+        },
+        Chart {
+            id: "users".to_owned(),
+            title: "Virtual users".to_owned(),
+            x_label,
+            x_names: None,
+            unit: Unit::Count,
+            lines: vec![Line {
+                name: "users".to_owned(),
+                points: points.iter().map(|p| (p.t, p.vus.map(|v| v as f64))).collect(),
+            }],
+            target: target_line(Metric::Users),
+            bands,
+            markers,
+        },
+    ];
+    let has_users = points.iter().any(|p| p.vus.is_some());
+    view! {
+        <section aria-labelledby="over-time">
+            <h2 id="over-time">"Over time"</h2>
+            <p class="verdict-line" data-test="scenario-verdict">
+                <strong>{format!("{} scenario: ", verdict.kind)}</strong>
+                {match verdict.held {
+                    Some(true) => "✓ held. ",
+                    Some(false) => "✗ did not hold. ",
+                    None => "? not judged. ",
+                }}
+                {verdict.summary.clone()}
+            </p>
+            <div class="charts">
+                {charts
+                    .into_iter()
+                    .filter(|c| c.id != "users" || has_users)
+                    .map(|c| view! { <figure class="chart-box" inner_html=chart::render(&c, 640.0, 260.0)></figure> })
+                    .collect_view()}
+            </div>
+        </section>
+    }
+    .into_any()
+}
+
+/// The windows and moments a scenario verdict marks on the charts.
+fn verdict_marks(verdict: &ScenarioVerdict) -> (Vec<Band>, Vec<Marker>) {
+    let mut bands = Vec::new();
+    let mut markers = Vec::new();
+    if let Some(w) = &verdict.steady {
+        bands.push(Band { from: w.from_s, to: w.to_s, label: "steady state".to_owned() });
+    }
+    if let Some(spike) = &verdict.spike {
+        bands.push(Band { from: spike.window.from_s, to: spike.window.to_s, label: "spike".to_owned() });
+        if let Some(recovery) = spike.recovery_s {
+            markers.push(Marker {
+                at: spike.window.to_s + recovery,
+                label: format!("recovered after {} s", trim_number(recovery, 0)),
+            });
+        }
+    }
+    if let Some(capacity) = &verdict.capacity
+        && let Some(at) = capacity.broke_at_s
+    {
+        markers.push(Marker { at, label: format!("knee: {}", capacity.broke.join(", ")) });
+    }
+    if let Some(soak) = &verdict.soak
+        && let Some(drift) = soak.p95_drift
+    {
+        markers.push(Marker { at: 0.0, label: format!("p95 drift {:+.1} %", drift * 100.0) });
+    }
+    (bands, markers)
 }
 
 fn evidence_section(
