@@ -9,7 +9,7 @@ use crate::compare::{Significance, compare};
 use crate::model::RunSummary;
 use crate::run::{Run, ScenarioKind};
 use crate::scenarios::{DEFAULT_SOAK_TOLERANCE, Limits, ScenarioVerdict, judge, users_held};
-use crate::targets::{Metric, Outcome, Target};
+use crate::targets::{Metric, Outcome, Target, trim_number};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -242,6 +242,10 @@ pub struct AuditInput {
     /// The cache hit rate (0 to 1), from `redis-cli INFO`, with its
     /// evidence.
     pub cache_hit_rate: Option<(f64, i64)>,
+    /// Database statements per HTTP request, from a statement digest and a
+    /// run of the same period: the figure, how it was obtained, and the
+    /// evidence (the digest upload and the run).
+    pub queries_per_request: Option<(f64, String, Vec<i64>)>,
 }
 
 /// A run and its listing record.
@@ -619,6 +623,50 @@ fn missing_evidence_checks() -> Vec<Check> {
     .collect()
 }
 
+/// Statements per request above which a page is likely issuing one query
+/// per item (an N+1 pattern); a heuristic, as the catalogue marks (H).
+const QUERIES_PER_REQUEST_WARN: f64 = 20.0;
+const QUERIES_PER_REQUEST_FAIL: f64 = 50.0;
+
+/// The Application check of database statements per HTTP request.
+fn queries_per_request_check(audit: &AuditInput) -> Check {
+    let mut check = Check {
+        id: "app.queries_per_request".to_owned(),
+        category: Category::Application,
+        severity: Severity::Medium,
+        title: "database queries per request".to_owned(),
+        target: None,
+        scenario: None,
+        outcome: Outcome::Unverified,
+        measured: None,
+        measured_text: None,
+        margin: None,
+        margin_pct: None,
+        evidence: Vec::new(),
+        detail: "no statement digest with a run of the same period: upload \
+                 events_statements_summary_by_digest taken right after a load test (reset before it)"
+            .to_owned(),
+        exempted: None,
+    };
+    if let Some((value, how, evidence)) = &audit.queries_per_request {
+        check.outcome = if *value > QUERIES_PER_REQUEST_FAIL {
+            Outcome::Fail
+        } else if *value > QUERIES_PER_REQUEST_WARN {
+            Outcome::Warn
+        } else {
+            Outcome::Pass
+        };
+        check.measured = Some(*value);
+        check.measured_text = Some(trim_number(*value, 1));
+        check.evidence = evidence.clone();
+        check.detail = format!(
+            "{} statements per request ({how}); more than {QUERIES_PER_REQUEST_WARN} suggests one query per item (N+1)",
+            trim_number(*value, 1)
+        );
+    }
+    check
+}
+
 /// The checks of the audit's findings, with exemptions applied.
 fn audit_checks(audit: &AuditInput, today: chrono::NaiveDate) -> Vec<Check> {
     audit
@@ -702,7 +750,8 @@ pub fn assess(
         checks.push(check);
         scenarios.extend(verdict);
     }
-    let audited = audit_checks(audit, policy.now.date_naive());
+    let mut audited = audit_checks(audit, policy.now.date_naive());
+    audited.push(queries_per_request_check(audit));
     // Categories the audit has no rule for yet still show as unverified.
     checks.extend(
         missing_evidence_checks()

@@ -682,7 +682,10 @@ pub fn format_ms(ms: f64) -> String {
 /// A ratio as a percentage: `0.28 %`, `39.7 %`.
 pub fn format_ratio(ratio: f64) -> String {
     let pct = ratio * 100.0;
-    let digits = if pct == 0.0 || pct.abs() >= 10.0 {
+    // Shares just under 100 % keep enough digits not to read as 100 %.
+    let digits = if pct.abs() >= 99.0 && pct.abs() < 100.0 {
+        2
+    } else if pct == 0.0 || pct.abs() >= 10.0 {
         1
     } else if pct.abs() >= 1.0 {
         2
@@ -844,5 +847,6 @@ mod tests {
         assert_eq!(format_ratio(0.0028), "0.28 %");
         assert_eq!(format_ratio(0.39749), "39.7 %");
         assert_eq!(format_ratio(0.0), "0 %");
+        assert_eq!(format_ratio(0.9995), "99.95 %");
     }
 }

@@ -67,8 +67,12 @@ impl Store {
                 run: &d.run,
             })
             .collect();
+        let latest_run = evidence
+            .iter()
+            .find(|r| policy.staleness(r.summary).is_none())
+            .map(|r| (r.summary.id, r.run.requests));
         let audit = self
-            .audit_input(project.id, &settings.targets, &policy)
+            .audit_input(project.id, &settings.targets, &policy, latest_run)
             .await?;
         Ok(assess(&settings.targets, &evidence, &audit, &policy))
     }
@@ -120,6 +124,7 @@ impl Store {
         project_id: i64,
         targets: &[Target],
         policy: &Policy,
+        latest_run: Option<(i64, Option<u64>)>,
     ) -> Result<AuditInput> {
         let (stack, used) = self.audit_stack(project_id, policy).await?;
         let host = self.host_profile(project_id).await?;
@@ -147,12 +152,37 @@ impl Store {
                 expires_on: e.expires_on,
             })
             .collect();
+        // The figures targets and the Application check read, each with the
+        // newest upload that carried it.
+        let latest = used.last().copied();
+        let db_query_p95_ms = audit::mysql::db_p95_ms(&stack.workload).value.zip(latest);
+        let cache_hit_rate = stack
+            .redis_info
+            .as_ref()
+            .and_then(audit::redis::cache_hit_rate)
+            .filter(|h| h.lookups >= audit::redis::MIN_LOOKUPS)
+            .map(|h| h.ratio)
+            .zip(latest);
+        let queries_per_request = match (latest_run, latest) {
+            (Some((run_id, Some(requests))), Some(evidence)) => {
+                let figure = audit::mysql::queries_per_request(&stack.workload, requests);
+                figure.value.map(|v| {
+                    (
+                        v,
+                        format!("{} against run {run_id}", figure.detail),
+                        vec![evidence, run_id],
+                    )
+                })
+            }
+            _ => None,
+        };
         Ok(AuditInput {
             findings,
             evidence: used,
             exemptions,
-            db_query_p95_ms: None,
-            cache_hit_rate: None,
+            db_query_p95_ms,
+            cache_hit_rate,
+            queries_per_request,
         })
     }
 }

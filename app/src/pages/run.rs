@@ -7,8 +7,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 use readiness_core::Run;
-use readiness_core::model::{ArtifactEntry, RunDetail, RunSummary};
 use readiness_core::chart::{self, Band, Chart, Line, Marker, Unit};
+use readiness_core::model::{ArtifactEntry, RunDetail, RunSummary};
 use readiness_core::scenarios::{DEFAULT_SOAK_TOLERANCE, Limits, ScenarioVerdict, judge};
 use readiness_core::targets::{Metric, Target, format_ms, trim_number};
 
@@ -359,7 +359,10 @@ fn EndpointsTable(rows: Vec<EndpointRow>) -> impl IntoView {
             </th>
         }
     };
-    let ms_text = |v: Option<f64>| v.map(format_ms).unwrap_or_else(|| "not measured".to_owned());
+    let ms_text = |v: Option<f64>| {
+        v.map(format_ms)
+            .unwrap_or_else(|| "not measured".to_owned())
+    };
     view! {
         <label class="filter">
             "Filter endpoints "
@@ -419,7 +422,8 @@ fn charts_section(run: &Run, targets: &[Target]) -> AnyView {
     let bucket = series.bucket_s;
     let points = &series.points;
     let x_label = "seconds".to_owned();
-    let target_line = |metric: Metric| target_of(targets, metric).map(|t| (t.threshold, t.to_string()));
+    let target_line =
+        |metric: Metric| target_of(targets, metric).map(|t| (t.threshold, t.to_string()));
     let charts = [
         Chart {
             id: "latency".to_owned(),
@@ -428,9 +432,18 @@ fn charts_section(run: &Run, targets: &[Target]) -> AnyView {
             x_names: None,
             unit: Unit::Ms,
             lines: vec![
-                Line { name: "p50".to_owned(), points: points.iter().map(|p| (p.t, p.p50_ms)).collect() },
-                Line { name: "p95".to_owned(), points: points.iter().map(|p| (p.t, p.p95_ms)).collect() },
-                Line { name: "p99".to_owned(), points: points.iter().map(|p| (p.t, p.p99_ms)).collect() },
+                Line {
+                    name: "p50".to_owned(),
+                    points: points.iter().map(|p| (p.t, p.p50_ms)).collect(),
+                },
+                Line {
+                    name: "p95".to_owned(),
+                    points: points.iter().map(|p| (p.t, p.p95_ms)).collect(),
+                },
+                Line {
+                    name: "p99".to_owned(),
+                    points: points.iter().map(|p| (p.t, p.p99_ms)).collect(),
+                },
             ],
             target: target_line(Metric::P95),
             bands: bands.clone(),
@@ -444,7 +457,10 @@ fn charts_section(run: &Run, targets: &[Target]) -> AnyView {
             unit: Unit::PerSecond,
             lines: vec![Line {
                 name: "requests per second".to_owned(),
-                points: points.iter().map(|p| (p.t, Some(p.requests as f64 / bucket))).collect(),
+                points: points
+                    .iter()
+                    .map(|p| (p.t, Some(p.requests as f64 / bucket)))
+                    .collect(),
             }],
             target: target_line(Metric::Throughput),
             bands: bands.clone(),
@@ -460,7 +476,12 @@ fn charts_section(run: &Run, targets: &[Target]) -> AnyView {
                 name: "failed share".to_owned(),
                 points: points
                     .iter()
-                    .map(|p| (p.t, (p.requests > 0).then(|| p.failed as f64 / p.requests as f64)))
+                    .map(|p| {
+                        (
+                            p.t,
+                            (p.requests > 0).then(|| p.failed as f64 / p.requests as f64),
+                        )
+                    })
                     .collect(),
             }],
             target: target_line(Metric::ErrorRate),
@@ -475,7 +496,10 @@ fn charts_section(run: &Run, targets: &[Target]) -> AnyView {
             unit: Unit::Count,
             lines: vec![Line {
                 name: "users".to_owned(),
-                points: points.iter().map(|p| (p.t, p.vus.map(|v| v as f64))).collect(),
+                points: points
+                    .iter()
+                    .map(|p| (p.t, p.vus.map(|v| v as f64)))
+                    .collect(),
             }],
             target: target_line(Metric::Users),
             bands,
@@ -512,10 +536,18 @@ fn verdict_marks(verdict: &ScenarioVerdict) -> (Vec<Band>, Vec<Marker>) {
     let mut bands = Vec::new();
     let mut markers = Vec::new();
     if let Some(w) = &verdict.steady {
-        bands.push(Band { from: w.from_s, to: w.to_s, label: "steady state".to_owned() });
+        bands.push(Band {
+            from: w.from_s,
+            to: w.to_s,
+            label: "steady state".to_owned(),
+        });
     }
     if let Some(spike) = &verdict.spike {
-        bands.push(Band { from: spike.window.from_s, to: spike.window.to_s, label: "spike".to_owned() });
+        bands.push(Band {
+            from: spike.window.from_s,
+            to: spike.window.to_s,
+            label: "spike".to_owned(),
+        });
         if let Some(recovery) = spike.recovery_s {
             markers.push(Marker {
                 at: spike.window.to_s + recovery,
@@ -526,12 +558,18 @@ fn verdict_marks(verdict: &ScenarioVerdict) -> (Vec<Band>, Vec<Marker>) {
     if let Some(capacity) = &verdict.capacity
         && let Some(at) = capacity.broke_at_s
     {
-        markers.push(Marker { at, label: format!("knee: {}", capacity.broke.join(", ")) });
+        markers.push(Marker {
+            at,
+            label: format!("knee: {}", capacity.broke.join(", ")),
+        });
     }
     if let Some(soak) = &verdict.soak
         && let Some(drift) = soak.p95_drift
     {
-        markers.push(Marker { at: 0.0, label: format!("p95 drift {:+.1} %", drift * 100.0) });
+        markers.push(Marker {
+            at: 0.0,
+            label: format!("p95 drift {:+.1} %", drift * 100.0),
+        });
     }
     (bands, markers)
 }
