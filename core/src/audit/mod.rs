@@ -435,6 +435,10 @@ impl Stack {
     /// that share a part of the stack (the database workload exports; the
     /// monitoring inventory) move together.
     pub fn take_kinds(&mut self, mut other: Stack, kinds: &[Kind]) {
+        // Kinds that share a part move it once: taking it again for the
+        // second kind would replace it with the emptied remainder.
+        let mut workload_taken = false;
+        let mut monitoring_taken = false;
         for kind in kinds {
             match kind {
                 Kind::PhpIni => self.php = other.php.take(),
@@ -445,14 +449,20 @@ impl Stack {
                 Kind::MysqlStatus => self.mysql_status = other.mysql_status.take(),
                 Kind::MysqlVariables => self.mysql_variables = other.mysql_variables.take(),
                 Kind::StatementDigest | Kind::StatementHistogram | Kind::SlowLog => {
-                    self.workload = std::mem::take(&mut other.workload);
+                    if !workload_taken {
+                        self.workload = std::mem::take(&mut other.workload);
+                        workload_taken = true;
+                    }
                 }
                 Kind::RedisConf => self.redis = other.redis.take(),
                 Kind::RedisInfo => self.redis_info = other.redis_info.take(),
                 Kind::NginxConf => self.nginx = other.nginx.take(),
                 Kind::NginxStubStatus => self.nginx_status = other.nginx_status.take(),
                 Kind::GrafanaDashboard | Kind::PrometheusRules => {
-                    self.monitoring = std::mem::take(&mut other.monitoring);
+                    if !monitoring_taken {
+                        self.monitoring = std::mem::take(&mut other.monitoring);
+                        monitoring_taken = true;
+                    }
                 }
             }
             self.files
