@@ -65,6 +65,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/projects/:slug/tokens") view=pages::tokens::TokensPage ssr=SsrMode::Async />
                     <Route path=path!("/projects/:slug/targets") view=pages::targets::TargetsPage ssr=SsrMode::Async />
                     <Route path=path!("/projects/:slug/compare") view=pages::compare::ComparePage ssr=SsrMode::Async />
+                    <Route path=path!("/projects/:slug/audit") view=pages::audit::AuditPage ssr=SsrMode::Async />
                     <Route path=path!("/runs/:id") view=pages::run::RunPage ssr=SsrMode::Async />
                 </Routes>
             </main>

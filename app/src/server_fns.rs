@@ -244,3 +244,156 @@ pub async fn load_run(id: i64) -> Result<RunPage, ServerFnError> {
         .targets;
     Ok(RunPage { detail, targets })
 }
+
+/// An excerpt of an evidence file around a finding's line.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Excerpt {
+    pub file: String,
+    /// The first line's number, then the lines.
+    pub first_line: u64,
+    pub lines: Vec<String>,
+    pub highlight: u64,
+}
+
+/// A finding as the audit page shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FindingView {
+    pub finding: readiness_core::audit::Finding,
+    pub excerpt: Option<Excerpt>,
+    pub exemption: Option<String>,
+}
+
+/// A project's audit: its findings with excerpts, and the files read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditView {
+    pub slug: String,
+    pub name: String,
+    pub evidence: Vec<i64>,
+    pub files: Vec<(String, String)>,
+    pub findings: Vec<FindingView>,
+}
+
+#[server]
+pub async fn load_audit(slug: String) -> Result<AuditView, ServerFnError> {
+    use backend::*;
+    use readiness_core::assess::Policy;
+    use readiness_core::audit::{self, Inputs};
+    use readiness_core::targets::Metric;
+    let store = store()?;
+    let project = store.project(&slug).await.map_err(to_server_error)?;
+    let settings = store.targets(project.id).await.map_err(to_server_error)?;
+    let policy = Policy {
+        max_age_days: settings.max_age_days,
+        ..Policy::new(chrono::Utc::now())
+    };
+    let (stack, used) = store
+        .audit_stack(project.id, &policy)
+        .await
+        .map_err(to_server_error)?;
+    let threshold = |metric: Metric| {
+        settings
+            .targets
+            .iter()
+            .find(|t| t.metric == metric && t.scope.is_empty() && t.baseline_run.is_none())
+            .map(|t| t.threshold)
+    };
+    let inputs = Inputs {
+        host: store
+            .host_profile(project.id)
+            .await
+            .map_err(to_server_error)?,
+        target_users: threshold(Metric::Users),
+        target_rps: threshold(Metric::Throughput),
+        mean_service_s: None,
+        heuristics: Default::default(),
+    };
+    let findings = audit::evaluate(&stack, &inputs);
+    // The text of every file read, for excerpts around findings.
+    let mut texts: Vec<(String, String)> = Vec::new();
+    for id in &used {
+        let artifact = store
+            .evidence_artifact(*id)
+            .await
+            .map_err(to_server_error)?;
+        if let Ok(files) = readiness_store::bundle::files_of(&artifact.file_name, &artifact.bytes) {
+            for file in files {
+                texts.push((
+                    file.name.clone(),
+                    String::from_utf8_lossy(&file.bytes).into_owned(),
+                ));
+            }
+        }
+    }
+    let today = chrono::Utc::now().date_naive();
+    let exemptions = store
+        .exemptions(project.id)
+        .await
+        .map_err(to_server_error)?;
+    let findings = findings
+        .into_iter()
+        .map(|finding| {
+            let excerpt = finding.evaluation.location.as_ref().and_then(|at| {
+                let (_, text) = texts.iter().find(|(name, _)| *name == at.file)?;
+                let lines: Vec<&str> = text.lines().collect();
+                let index = usize::try_from(at.line).ok()?.checked_sub(1)?;
+                let from = index.saturating_sub(2);
+                let to = (index + 3).min(lines.len());
+                (from < to).then(|| Excerpt {
+                    file: at.file.clone(),
+                    first_line: from as u64 + 1,
+                    lines: lines[from..to]
+                        .iter()
+                        .map(|l| l.chars().take(200).collect())
+                        .collect(),
+                    highlight: at.line,
+                })
+            });
+            let exemption = exemptions
+                .iter()
+                .find(|e| e.rule == finding.rule && e.expires_on >= today)
+                .map(|e| format!("{} (until {})", e.reason, e.expires_on));
+            FindingView {
+                finding,
+                excerpt,
+                exemption,
+            }
+        })
+        .collect();
+    Ok(AuditView {
+        slug: project.slug,
+        name: project.name,
+        evidence: used,
+        files: stack
+            .files
+            .iter()
+            .map(|(name, kind)| (name.clone(), kind.label().to_owned()))
+            .collect(),
+        findings,
+    })
+}
+
+/// Exempts a rule for a project, with a reason and an expiry date.
+#[server]
+pub async fn exempt_rule(
+    slug: String,
+    rule: String,
+    reason: String,
+    expires_on: String,
+) -> Result<String, ServerFnError> {
+    use backend::*;
+    let store = store()?;
+    let project = store.project(&slug).await.map_err(to_server_error)?;
+    let date: chrono::NaiveDate = expires_on.parse().map_err(|_| {
+        ServerFnError::new(format!("`{expires_on}` is not a date: expected YYYY-MM-DD"))
+    })?;
+    if !readiness_core::audit::rules().iter().any(|r| r.id == rule) {
+        return Err(ServerFnError::new(format!(
+            "no audit rule has the id `{rule}`"
+        )));
+    }
+    store
+        .exempt(project.id, &rule, &reason, date)
+        .await
+        .map_err(to_server_error)?;
+    Ok(rule)
+}

@@ -1,6 +1,7 @@
 //! One module per page.
 
 pub mod assessment;
+pub mod audit;
 pub mod compare;
 pub mod project;
 pub mod projects;

@@ -37,6 +37,8 @@ pub fn ProjectPage() -> impl IntoView {
                                 " · "
                                 <a href=format!("/projects/{}/compare", project.slug)>"Compare runs"</a>
                                 " · "
+                                <a href=format!("/projects/{}/audit", project.slug)>"Audit"</a>
+                                " · "
                                 <a href=tokens_href>"CI tokens"</a>
                             </p>
                             <AssessmentPanel slug=project.slug.clone() />
