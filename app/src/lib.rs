@@ -62,6 +62,10 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=|| view! { <pages::NotFound /> }>
                     <Route path=path!("/") view=pages::projects::ProjectsPage ssr=SsrMode::Async />
                     <Route path=path!("/projects/:slug") view=pages::project::ProjectPage ssr=SsrMode::Async />
+                    <Route path=path!("/projects/:slug/runs") view=pages::project::RunsPage ssr=SsrMode::Async />
+                    <Route path=path!("/projects/:slug/evidence") view=pages::evidence::EvidencePage ssr=SsrMode::Async />
+                    <Route path=path!("/projects/:slug/host") view=pages::host::HostPage ssr=SsrMode::Async />
+                    <Route path=path!("/projects/:slug/upload") view=pages::upload::UploadPage ssr=SsrMode::Async />
                     <Route path=path!("/projects/:slug/tokens") view=pages::tokens::TokensPage ssr=SsrMode::Async />
                     <Route path=path!("/projects/:slug/targets") view=pages::targets::TargetsPage ssr=SsrMode::Async />
                     <Route path=path!("/projects/:slug/compare") view=pages::compare::ComparePage ssr=SsrMode::Async />

@@ -14,10 +14,40 @@ use serde::{Deserialize, Serialize};
 pub struct ProjectRuns {
     pub slug: String,
     pub name: String,
+    /// The latest runs (a page of them), newest first.
     pub runs: Vec<RunSummary>,
+    /// How many runs the project has in all.
+    pub total_runs: usize,
+    /// The runs the trend charts draw, oldest first.
+    pub trend: Vec<RunSummary>,
     pub targets: Vec<Target>,
     pub max_age_days: i64,
+    /// Audit evidence uploads, newest first (a few).
+    pub evidence: Vec<readiness_store_view::EvidenceRow>,
 }
+
+/// Views of stored records that pages show; plain data, so the browser
+/// bundle can hold them without the store.
+pub mod readiness_store_view {
+    use serde::{Deserialize, Serialize};
+
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    pub struct EvidenceRow {
+        pub id: i64,
+        pub file_name: String,
+        pub uploaded_at: chrono::DateTime<chrono::Utc>,
+        pub commit: Option<String>,
+        pub environment: Option<String>,
+        pub kinds: Vec<String>,
+        pub files: usize,
+        pub sha256: String,
+        pub size: u64,
+    }
+}
+
+/// How many runs a page lists; the trend charts draw this many too.
+pub const RUNS_PER_PAGE: usize = 50;
+pub const TREND_RUNS: usize = 100;
 
 /// The assessment of a project for a commit and environment.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -70,10 +100,51 @@ mod backend {
     }
 }
 
+/// A project as the projects list shows it: its verdict, category scores
+/// and evidence coverage for its latest commit, and when evidence last
+/// arrived.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProjectOverview {
+    pub summary: ProjectSummary,
+    pub assessment: readiness_core::assess::Assessment,
+    pub evidence_count: usize,
+    pub last_activity: Option<chrono::DateTime<chrono::Utc>>,
+}
+
 #[server]
-pub async fn load_projects() -> Result<Vec<ProjectSummary>, ServerFnError> {
+pub async fn load_projects() -> Result<Vec<ProjectOverview>, ServerFnError> {
     use backend::*;
-    store()?.list_projects().await.map_err(to_server_error)
+    let store = store()?;
+    let now = chrono::Utc::now();
+    let mut out = Vec::new();
+    for summary in store.list_projects().await.map_err(to_server_error)? {
+        let project = store
+            .project(&summary.slug)
+            .await
+            .map_err(to_server_error)?;
+        let latest = store.list_runs(project.id).await.map_err(to_server_error)?;
+        let commit = latest.first().and_then(|r| r.provenance.commit.clone());
+        let assessment = store
+            .assessment(&project, commit, None, now)
+            .await
+            .map_err(to_server_error)?;
+        let evidence = store
+            .list_evidence(project.id)
+            .await
+            .map_err(to_server_error)?;
+        let last_activity = evidence
+            .iter()
+            .map(|e| e.uploaded_at)
+            .chain(summary.last_upload_at)
+            .max();
+        out.push(ProjectOverview {
+            summary,
+            assessment,
+            evidence_count: evidence.len(),
+            last_activity,
+        });
+    }
+    Ok(out)
 }
 
 #[server]
@@ -91,15 +162,93 @@ pub async fn load_project(slug: String) -> Result<ProjectRuns, ServerFnError> {
     use backend::*;
     let store = store()?;
     let project = store.project(&slug).await.map_err(to_server_error)?;
-    let runs = store.list_runs(project.id).await.map_err(to_server_error)?;
+    let mut runs = store.list_runs(project.id).await.map_err(to_server_error)?;
     let settings = store.targets(project.id).await.map_err(to_server_error)?;
+    let total_runs = runs.len();
+    let mut trend: Vec<RunSummary> = runs.iter().take(TREND_RUNS).cloned().collect();
+    trend.reverse();
+    runs.truncate(RUNS_PER_PAGE);
+    let evidence = store
+        .list_evidence(project.id)
+        .await
+        .map_err(to_server_error)?
+        .into_iter()
+        .map(evidence_row)
+        .collect();
     Ok(ProjectRuns {
         slug: project.slug,
         name: project.name,
         runs,
+        total_runs,
+        trend,
         targets: settings.targets,
         max_age_days: settings.max_age_days,
+        evidence,
     })
+}
+
+#[cfg(feature = "ssr")]
+fn evidence_row(e: readiness_store::EvidenceSummary) -> readiness_store_view::EvidenceRow {
+    readiness_store_view::EvidenceRow {
+        id: e.id,
+        file_name: e.file_name,
+        uploaded_at: e.uploaded_at,
+        commit: e.provenance.commit,
+        environment: e.provenance.environment,
+        kinds: e.kinds.iter().map(|k| k.label().to_owned()).collect(),
+        files: e.files.len(),
+        sha256: e.sha256,
+        size: e.size,
+    }
+}
+
+/// The runs uploaded after run `after`, newest first: what an open page
+/// polls for.
+#[server]
+pub async fn runs_since(slug: String, after: i64) -> Result<Vec<RunSummary>, ServerFnError> {
+    use backend::*;
+    let store = store()?;
+    let project = store.project(&slug).await.map_err(to_server_error)?;
+    let runs = store.list_runs(project.id).await.map_err(to_server_error)?;
+    Ok(runs
+        .into_iter()
+        .take_while(|r| r.id > after)
+        .take(RUNS_PER_PAGE)
+        .collect())
+}
+
+/// One page of a project's runs, newest first.
+#[server]
+pub async fn load_runs_page(
+    slug: String,
+    page: usize,
+) -> Result<(ProjectRuns, usize), ServerFnError> {
+    use backend::*;
+    let store = store()?;
+    let project = store.project(&slug).await.map_err(to_server_error)?;
+    let runs = store.list_runs(project.id).await.map_err(to_server_error)?;
+    let settings = store.targets(project.id).await.map_err(to_server_error)?;
+    let pages = runs.len().div_ceil(RUNS_PER_PAGE).max(1);
+    let page = page.clamp(1, pages);
+    let total_runs = runs.len();
+    let runs = runs
+        .into_iter()
+        .skip((page - 1) * RUNS_PER_PAGE)
+        .take(RUNS_PER_PAGE)
+        .collect();
+    Ok((
+        ProjectRuns {
+            slug: project.slug,
+            name: project.name,
+            runs,
+            total_runs,
+            trend: Vec::new(),
+            targets: settings.targets,
+            max_age_days: settings.max_age_days,
+            evidence: Vec::new(),
+        },
+        pages,
+    ))
 }
 
 #[server]
@@ -396,4 +545,233 @@ pub async fn exempt_rule(
         .await
         .map_err(to_server_error)?;
     Ok(rule)
+}
+
+/// A project's evidence, filtered, with the choices the filters offer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EvidencePage {
+    pub slug: String,
+    pub name: String,
+    pub items: Vec<readiness_core::model::ArtifactListing>,
+    pub total: usize,
+    /// (value, label) of each kind present, `run` for load-test results.
+    pub kinds: Vec<(String, String)>,
+    pub commits: Vec<String>,
+    pub environments: Vec<String>,
+}
+
+/// The value of the kind filter that selects load-test results.
+pub const RUN_KIND: &str = "run";
+
+/// The filter value of an evidence kind: its name in the API.
+pub fn kind_value(kind: readiness_core::audit::Kind) -> String {
+    kind.name().to_owned()
+}
+
+#[server]
+pub async fn load_evidence(
+    slug: String,
+    kind: Option<String>,
+    commit: Option<String>,
+    environment: Option<String>,
+) -> Result<EvidencePage, ServerFnError> {
+    use backend::*;
+    let store = store()?;
+    let project = store.project(&slug).await.map_err(to_server_error)?;
+    let all = store
+        .list_artifacts(project.id)
+        .await
+        .map_err(to_server_error)?;
+    let mut kinds: Vec<(String, String)> = Vec::new();
+    let mut commits: Vec<String> = Vec::new();
+    let mut environments: Vec<String> = Vec::new();
+    let add = |list: &mut Vec<String>, v: &Option<String>| {
+        if let Some(v) = v
+            && !list.contains(v)
+        {
+            list.push(v.clone());
+        }
+    };
+    for item in &all {
+        add(&mut commits, &item.provenance.commit);
+        add(&mut environments, &item.provenance.environment);
+        if item.run.is_some() && !kinds.iter().any(|(v, _)| v == RUN_KIND) {
+            kinds.insert(0, (RUN_KIND.to_owned(), "load-test result".to_owned()));
+        }
+        for k in item.evidence.iter().flat_map(|(_, k)| k) {
+            let value = kind_value(*k);
+            if !kinds.iter().any(|(v, _)| *v == value) {
+                kinds.push((value, k.label().to_owned()));
+            }
+        }
+    }
+    let wanted = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+    };
+    let (kind, commit, environment) = (wanted(&kind), wanted(&commit), wanted(&environment));
+    let total = all.len();
+    let items = all
+        .into_iter()
+        .filter(|item| match kind.as_deref() {
+            None => true,
+            Some(RUN_KIND) => item.run.is_some(),
+            Some(k) => item
+                .evidence
+                .iter()
+                .flat_map(|(_, kinds)| kinds)
+                .any(|x| kind_value(*x) == k),
+        })
+        .filter(|item| commit.is_none() || item.provenance.commit == commit)
+        .filter(|item| environment.is_none() || item.provenance.environment == environment)
+        .collect();
+    Ok(EvidencePage {
+        slug: project.slug,
+        name: project.name,
+        items,
+        total,
+        kinds,
+        commits,
+        environments,
+    })
+}
+
+/// One server row of the host profile form; empty rows are ignored.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ServerRow {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub web: Option<String>,
+    #[serde(default)]
+    pub php: Option<String>,
+    #[serde(default)]
+    pub db: Option<String>,
+    #[serde(default)]
+    pub cache: Option<String>,
+    #[serde(default)]
+    pub ram: String,
+    #[serde(default)]
+    pub cpus: String,
+}
+
+/// A project's host profile, or none yet.
+#[server]
+pub async fn load_host(
+    slug: String,
+) -> Result<(String, Option<readiness_core::audit::HostProfile>), ServerFnError> {
+    use backend::*;
+    let store = store()?;
+    let project = store.project(&slug).await.map_err(to_server_error)?;
+    let host = store
+        .host_profile(project.id)
+        .await
+        .map_err(to_server_error)?;
+    Ok((project.name, host))
+}
+
+/// Saves the host profile form; every mistake is reported with its row
+/// and field, and nothing is saved until all are fixed.
+#[server]
+pub async fn save_host(
+    slug: String,
+    #[server(default)] servers: Vec<ServerRow>,
+    #[server(default)] php_files: String,
+    #[server(default)] worker_rss: String,
+    #[server(default)] queue_workers: String,
+    #[server(default)] redis_shared: String,
+    #[server(default)] tls_at_load_balancer: String,
+) -> Result<readiness_core::audit::HostProfile, ServerFnError> {
+    use backend::*;
+    use readiness_core::audit::model::memory_size;
+    use readiness_core::audit::{HostProfile, Role, Server};
+    let mut errors = Vec::new();
+    let mut profile = HostProfile::default();
+    for (i, row) in servers.iter().enumerate() {
+        let blank =
+            row.name.trim().is_empty() && row.ram.trim().is_empty() && row.cpus.trim().is_empty();
+        if blank {
+            continue;
+        }
+        let n = i + 1;
+        let name = row.name.trim().to_owned();
+        if name.is_empty() {
+            errors.push(format!(
+                "server {n}: the name is empty; name it as your hosts do, e.g. `app1`"
+            ));
+        }
+        let roles: Vec<Role> = [
+            (&row.web, Role::Web),
+            (&row.php, Role::Php),
+            (&row.db, Role::Db),
+            (&row.cache, Role::Cache),
+        ]
+        .into_iter()
+        .filter(|(on, _)| on.is_some())
+        .map(|(_, role)| role)
+        .collect();
+        if roles.is_empty() {
+            errors.push(format!(
+                "server {n} ({name}): choose at least one role (web, PHP, database, cache)"
+            ));
+        }
+        let ram = memory_size(&row.ram)
+            .map_err(|e| errors.push(format!("server {n} ({name}) RAM: {e}")))
+            .unwrap_or(0);
+        let cpus = match row.cpus.trim().parse::<u32>() {
+            Ok(c) if (1..=4096).contains(&c) => c,
+            _ => {
+                errors.push(format!(
+                    "server {n} ({name}) CPUs: `{}` is not a CPU count: expected a whole number from 1 to 4096",
+                    row.cpus.trim()
+                ));
+                0
+            }
+        };
+        profile.servers.push(Server {
+            name,
+            roles,
+            ram_bytes: ram,
+            cpus,
+        });
+    }
+    let optional_number = |field: &str, text: &str, errors: &mut Vec<String>| -> Option<u64> {
+        let text = text.trim();
+        if text.is_empty() {
+            return None;
+        }
+        text.parse::<u64>()
+            .map_err(|_| errors.push(format!("{field}: `{text}` is not a whole number")))
+            .ok()
+    };
+    profile.php_files = optional_number("PHP files deployed", &php_files, &mut errors);
+    profile.queue_workers = optional_number("queue workers", &queue_workers, &mut errors)
+        .map(|n| n.min(u32::MAX as u64) as u32);
+    if !worker_rss.trim().is_empty() {
+        profile.worker_rss_bytes = memory_size(&worker_rss)
+            .map_err(|e| errors.push(format!("memory of one PHP-FPM worker: {e}")))
+            .ok();
+    }
+    let yes_no = |text: &str| match text {
+        "yes" => Some(true),
+        "no" => Some(false),
+        _ => None,
+    };
+    profile.redis_shared = yes_no(&redis_shared);
+    profile.tls_at_load_balancer = yes_no(&tls_at_load_balancer);
+    if !errors.is_empty() {
+        return Err(ServerFnError::ServerError(format!(
+            "Nothing was saved. Fix these and save again:\n{}",
+            errors.join("\n")
+        )));
+    }
+    let store = store()?;
+    let project = store.project(&slug).await.map_err(to_server_error)?;
+    store
+        .set_host_profile(project.id, &profile)
+        .await
+        .map_err(to_server_error)?;
+    Ok(profile)
 }

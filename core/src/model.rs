@@ -152,3 +152,21 @@ mod tests {
         assert!(validate_slug(&"a".repeat(65)).is_err());
     }
 }
+
+/// One stored artifact as the evidence list shows it: what it is, where it
+/// came from, and the run or audit upload it became.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ArtifactListing {
+    pub artifact_id: i64,
+    pub sha256: String,
+    pub file_name: String,
+    pub size: u64,
+    /// The detected result format of a run (`k6-summary`, `jmeter-jtl`…).
+    pub format: String,
+    pub uploaded_at: DateTime<Utc>,
+    pub provenance: Provenance,
+    /// Set for a load-test result: the run it became and its scenario.
+    pub run: Option<(i64, crate::run::ScenarioKind)>,
+    /// Set for audit evidence: the upload's id and what its files are.
+    pub evidence: Option<(i64, Vec<crate::audit::Kind>)>,
+}

@@ -191,6 +191,73 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Every artifact of a project, newest first.
+    pub async fn list_artifacts(
+        &self,
+        project_id: i64,
+    ) -> Result<Vec<readiness_core::model::ArtifactListing>> {
+        let rows = sqlx::query(
+            "SELECT a.id, a.sha256, a.file_name, a.size, a.format, a.uploaded_at, a.commit_sha,
+                    a.branch, a.environment, a.ci_job_url, a.label,
+                    r.id AS run_id, r.scenario, e.id AS evidence_id, e.kinds
+             FROM artifacts a
+             LEFT JOIN runs r ON r.artifact_id = a.id
+             LEFT JOIN evidence e ON e.artifact_id = a.id
+             WHERE a.project_id = ?
+             ORDER BY a.id DESC",
+        )
+        .bind(project_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let artifact_id: i64 = row.try_get("id")?;
+                let corrupt =
+                    |what: String| StoreError::Corrupt(format!("artifact {artifact_id}: {what}"));
+                let run = match row.try_get::<Option<i64>, _>("run_id")? {
+                    Some(id) => {
+                        let scenario: String = row.try_get("scenario")?;
+                        Some((
+                            id,
+                            scenario
+                                .parse()
+                                .map_err(|e| corrupt(format!("scenario: {e}")))?,
+                        ))
+                    }
+                    None => None,
+                };
+                let evidence = match row.try_get::<Option<i64>, _>("evidence_id")? {
+                    Some(id) => {
+                        let kinds: String = row.try_get("kinds")?;
+                        let kinds = serde_json::from_str(&kinds)
+                            .map_err(|e| corrupt(format!("kinds: {e}")))?;
+                        Some((id, kinds))
+                    }
+                    None => None,
+                };
+                Ok(readiness_core::model::ArtifactListing {
+                    artifact_id,
+                    sha256: row.try_get("sha256")?,
+                    file_name: row.try_get("file_name")?,
+                    size: row.try_get::<i64, _>("size")? as u64,
+                    format: row.try_get("format")?,
+                    uploaded_at: row.try_get("uploaded_at")?,
+                    provenance: readiness_core::model::Provenance {
+                        commit: row.try_get("commit_sha")?,
+                        branch: row.try_get("branch")?,
+                        environment: row.try_get("environment")?,
+                        ci_job_url: row.try_get("ci_job_url")?,
+                        label: row.try_get("label")?,
+                    },
+                    run,
+                    evidence,
+                })
+            })
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

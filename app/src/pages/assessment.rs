@@ -39,7 +39,7 @@ pub fn AssessmentPanel(slug: String) -> impl IntoView {
     }
 }
 
-fn verdict_class(verdict: Verdict) -> &'static str {
+pub fn verdict_class(verdict: Verdict) -> &'static str {
     match verdict {
         Verdict::Certified => "verdict pass",
         Verdict::Conditional => "verdict warn",
@@ -47,7 +47,7 @@ fn verdict_class(verdict: Verdict) -> &'static str {
     }
 }
 
-fn verdict_mark(verdict: Verdict) -> &'static str {
+pub fn verdict_mark(verdict: Verdict) -> &'static str {
     match verdict {
         Verdict::Certified => "✓",
         Verdict::Conditional => "!",

@@ -3,11 +3,14 @@
 pub mod assessment;
 pub mod audit;
 pub mod compare;
+pub mod evidence;
+pub mod host;
 pub mod project;
 pub mod projects;
 pub mod run;
 pub mod targets;
 pub mod tokens;
+pub mod upload;
 
 use leptos::prelude::*;
 

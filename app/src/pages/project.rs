@@ -1,13 +1,14 @@
-//! A project's page: its assessment, and its runs, each headline figure
-//! judged against the project's targets, in a table that sorts in the
-//! browser.
+//! A project's page: its assessment; trend charts of the headline figures
+//! over its runs with the targets drawn; the latest runs in a table that
+//! sorts in the browser; and the latest audit evidence.
 
 use crate::components::{Figure, LoadError, error_text, format_time};
 use crate::pages::assessment::AssessmentPanel;
-use crate::server_fns::load_project;
+use crate::server_fns::{ProjectRuns, RUNS_PER_PAGE, load_project, load_runs_page};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
+use readiness_core::chart::{self, Chart, Line, Unit};
 use readiness_core::model::{RUN_METRICS, RunSummary};
 use readiness_core::targets::{Metric, Target};
 use std::cmp::Ordering;
@@ -22,32 +23,7 @@ pub fn ProjectPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="loading">"Loading project…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok(project) => {
-                        let tokens_href = format!("/projects/{}/tokens", project.slug);
-                        view! {
-                            <Title text=project.name.clone() />
-                            <nav class="crumbs" aria-label="Breadcrumb">
-                                <a href="/">"Projects"</a>
-                                " / "
-                                <span aria-current="page">{project.name.clone()}</span>
-                            </nav>
-                            <h1>{project.name.clone()}</h1>
-                            <p class="actions">
-                                <a href=format!("/projects/{}/targets", project.slug)>"Targets"</a>
-                                " · "
-                                <a href=format!("/projects/{}/compare", project.slug)>"Compare runs"</a>
-                                " · "
-                                <a href=format!("/projects/{}/audit", project.slug)>"Audit"</a>
-                                " · "
-                                <a href=tokens_href>"CI tokens"</a>
-                            </p>
-                            <AssessmentPanel slug=project.slug.clone() />
-                            <h2>"Runs"</h2>
-                            <TargetsLegend targets=project.targets.clone() />
-                            <RunsTable runs=project.runs targets=project.targets />
-                        }
-                            .into_any()
-                    }
+                    Ok(project) => project_view(project),
                     Err(err) => {
                         view! {
                             <Title text="Project not found" />
@@ -59,6 +35,291 @@ pub fn ProjectPage() -> impl IntoView {
                 }
             })}
         </Suspense>
+    }
+}
+
+/// The links every page of a project carries.
+#[component]
+pub fn ProjectNav(slug: String, current: &'static str) -> impl IntoView {
+    let links = [
+        ("Overview", String::new()),
+        ("Upload", "/upload".to_owned()),
+        ("Evidence", "/evidence".to_owned()),
+        ("Runs", "/runs".to_owned()),
+        ("Compare", "/compare".to_owned()),
+        ("Audit", "/audit".to_owned()),
+        ("Targets", "/targets".to_owned()),
+        ("Host profile", "/host".to_owned()),
+        ("CI tokens", "/tokens".to_owned()),
+    ];
+    view! {
+        <nav class="project-nav" aria-label="Project">
+            <ul>
+                {links
+                    .into_iter()
+                    .map(|(label, suffix)| {
+                        let href = format!("/projects/{slug}{suffix}");
+                        let here = label == current;
+                        view! {
+                            <li>
+                                <a href=href aria-current=here.then_some("page")>
+                                    {label}
+                                </a>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+        </nav>
+    }
+}
+
+fn project_view(project: ProjectRuns) -> AnyView {
+    let slug = project.slug.clone();
+    let more = project.total_runs > project.runs.len();
+    view! {
+        <Title text=project.name.clone() />
+        <nav class="crumbs" aria-label="Breadcrumb">
+            <a href="/">"Projects"</a>
+            " / "
+            <span aria-current="page">{project.name.clone()}</span>
+        </nav>
+        <h1>{project.name.clone()}</h1>
+        <ProjectNav slug=slug.clone() current="Overview" />
+        <AssessmentPanel slug=slug.clone() />
+        <TrendCharts runs=project.trend.clone() targets=project.targets.clone() />
+        <section aria-labelledby="latest-runs">
+            <h2 id="latest-runs">"Latest runs"</h2>
+            <TargetsLegend targets=project.targets.clone() />
+            <RunsTable runs=project.runs targets=project.targets live=Some(slug.clone()) />
+            {more.then(|| {
+                view! {
+                    <p>
+                        <a href=format!("/projects/{slug}/runs")>
+                            {format!("All {} runs", project.total_runs)}
+                        </a>
+                    </p>
+                }
+            })}
+        </section>
+        <LatestEvidence slug=project.slug.clone() evidence=project.evidence />
+    }
+    .into_any()
+}
+
+/// The runs page: every run of a project, a page at a time.
+#[component]
+pub fn RunsPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let key = move || {
+        let slug = params.read().get("slug").unwrap_or_default();
+        let page = query
+            .read()
+            .get("page")
+            .and_then(|p| p.parse::<usize>().ok())
+            .unwrap_or(1);
+        (slug, page)
+    };
+    let data = Resource::new(key, |(slug, page)| load_runs_page(slug, page));
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading runs…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok((project, pages)) => {
+                        let page = key().1.clamp(1, pages);
+                        let slug = project.slug.clone();
+                        let link = move |p: usize, label: &'static str, rel: &'static str| {
+                            view! {
+                                <a href=format!("/projects/{slug}/runs?page={p}") rel=rel>
+                                    {label}
+                                </a>
+                            }
+                        };
+                        let first = (page - 1) * RUNS_PER_PAGE + 1;
+                        let last = (first + project.runs.len()).saturating_sub(1);
+                        view! {
+                            <Title text=format!("Runs · {}", project.name) />
+                            <nav class="crumbs" aria-label="Breadcrumb">
+                                <a href="/">"Projects"</a>
+                                " / "
+                                <a href=format!("/projects/{}", project.slug)>{project.name.clone()}</a>
+                                " / "
+                                <span aria-current="page">"Runs"</span>
+                            </nav>
+                            <h1>"Runs"</h1>
+                            <ProjectNav slug=project.slug.clone() current="Runs" />
+                            <p>
+                                {if project.total_runs == 0 {
+                                    "No runs yet.".to_owned()
+                                } else {
+                                    format!(
+                                        "Runs {first} to {last} of {}, newest first. Page {page} of {pages}.",
+                                        project.total_runs,
+                                    )
+                                }}
+                            </p>
+                            <TargetsLegend targets=project.targets.clone() />
+                            <RunsTable
+                                runs=project.runs
+                                targets=project.targets
+                                live=(page == 1).then(|| project.slug.clone())
+                            />
+                            <nav class="pager" aria-label="Pages">
+                                {(page > 1).then(|| link.clone()(page - 1, "← Newer runs", "prev"))}
+                                " "
+                                {(page < pages).then(|| link(page + 1, "Older runs →", "next"))}
+                            </nav>
+                        }
+                            .into_any()
+                    }
+                    Err(err) => {
+                        view! {
+                            <Title text="Runs" />
+                            <h1>"Runs"</h1>
+                            <LoadError message=error_text(&err) />
+                        }
+                            .into_any()
+                    }
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// The headline figures over the project's runs, oldest to newest, each
+/// with its target drawn.
+#[component]
+fn TrendCharts(runs: Vec<RunSummary>, targets: Vec<Target>) -> impl IntoView {
+    if runs.len() < 2 {
+        return view! {
+            <section aria-labelledby="trends">
+                <h2 id="trends">"Trends"</h2>
+                <p class="empty">"Trends appear once the project has two runs."</p>
+            </section>
+        }
+        .into_any();
+    }
+    let targets = run_targets(&targets);
+    let x_names: Vec<(f64, String)> = runs
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (i as f64, format!("#{}", r.id)))
+        .collect();
+    let chart_of = |id: &str, title: &str, metric: Metric, unit: Unit| Chart {
+        id: format!("trend-{id}"),
+        title: title.to_owned(),
+        x_label: "run".to_owned(),
+        x_names: Some(x_names.clone()),
+        unit,
+        lines: vec![Line {
+            name: metric.label().to_owned(),
+            points: runs
+                .iter()
+                .enumerate()
+                .map(|(i, r)| (i as f64, r.figure(metric)))
+                .collect(),
+        }],
+        target: targets
+            .iter()
+            .find(|t| t.metric == metric)
+            .map(|t| (t.threshold, t.to_string())),
+        bands: Vec::new(),
+        markers: Vec::new(),
+    };
+    let charts = [
+        chart_of("p95", "p95 latency per run", Metric::P95, Unit::Ms),
+        chart_of("p99", "p99 latency per run", Metric::P99, Unit::Ms),
+        chart_of(
+            "errors",
+            "Error rate per run",
+            Metric::ErrorRate,
+            Unit::Ratio,
+        ),
+        chart_of(
+            "throughput",
+            "Throughput per run",
+            Metric::Throughput,
+            Unit::PerSecond,
+        ),
+    ];
+    let count = runs.len();
+    view! {
+        <section aria-labelledby="trends">
+            <h2 id="trends">"Trends"</h2>
+            <p class="legend">
+                {format!(
+                    "The last {count} runs, oldest on the left, all environments. A gap is a run that did not measure the figure."
+                )}
+            </p>
+            <div class="charts" data-test="trends">
+                {charts
+                    .into_iter()
+                    .map(|c| {
+                        view! {
+                            <figure class="chart-box" inner_html=chart::render(&c, 640.0, 240.0)></figure>
+                        }
+                    })
+                    .collect_view()}
+            </div>
+        </section>
+    }
+    .into_any()
+}
+
+/// The latest audit evidence: configurations, status dumps, inventories.
+#[component]
+fn LatestEvidence(
+    slug: String,
+    evidence: Vec<crate::server_fns::readiness_store_view::EvidenceRow>,
+) -> impl IntoView {
+    let total = evidence.len();
+    view! {
+        <section aria-labelledby="latest-evidence">
+            <h2 id="latest-evidence">"Latest audit evidence"</h2>
+            {if evidence.is_empty() {
+                view! {
+                    <p class="empty">
+                        "No configurations, status dumps or monitoring inventories yet: the "
+                        <a href=format!("/projects/{slug}/upload")>"upload page"</a>
+                        " takes them, as does "
+                        <code>"readiness upload --evidence"</code>
+                        "."
+                    </p>
+                }
+                    .into_any()
+            } else {
+                view! {
+                    <ul class="evidence-list">
+                        {evidence
+                            .into_iter()
+                            .take(5)
+                            .map(|e| {
+                                view! {
+                                    <li>
+                                        <a href=format!("/api/v1/evidence/{}/artifact", e.id)>
+                                            {e.file_name.clone()}
+                                        </a>
+                                        " · "
+                                        {e.kinds.join(", ")}
+                                        " · "
+                                        {format_time(&e.uploaded_at)}
+                                    </li>
+                                }
+                            })
+                            .collect_view()}
+                    </ul>
+                    <p>
+                        <a href=format!("/projects/{slug}/audit")>"Findings"</a>
+                        " · "
+                        <a href=format!("/projects/{slug}/evidence")>
+                            {format!("All evidence ({total} audit uploads, plus runs)")}
+                        </a>
+                    </p>
+                }
+                    .into_any()
+            }}
+        </section>
     }
 }
 
@@ -127,25 +388,34 @@ fn sorted(mut runs: Vec<RunSummary>, key: SortKey, descending: bool) -> Vec<RunS
     runs
 }
 
+/// The runs table. With `live` (the project's slug) it asks the server for
+/// newer runs every few seconds and adds them at the top, so an open page
+/// shows what CI uploads without a reload.
 #[island]
-fn RunsTable(runs: Vec<RunSummary>, targets: Vec<Target>) -> impl IntoView {
+fn RunsTable(runs: Vec<RunSummary>, targets: Vec<Target>, live: Option<String>) -> impl IntoView {
     let targets = StoredValue::new(run_targets(&targets));
     let target_for = move |metric: Metric| {
         targets.with_value(|t| t.iter().find(|t| t.metric == metric).cloned())
     };
-    if runs.is_empty() {
-        return view! {
-            <p class="empty">
-                "No runs yet. Upload a k6 summary from CI with a project token (see CI tokens)."
-            </p>
-        }
-        .into_any();
-    }
     let sort = RwSignal::new((SortKey::Uploaded, true));
-    let runs = StoredValue::new(runs);
+    let runs = RwSignal::new(runs);
+    let arrived = RwSignal::new(0usize);
+    if let Some(slug) = live {
+        poll_new_runs(slug, runs, arrived);
+    }
     let rows = move || {
         let (key, descending) = sort.get();
-        sorted(runs.get_value(), key, descending)
+        sorted(runs.get(), key, descending)
+    };
+    let news = move || {
+        match arrived.get() {
+        0 => String::new(),
+        1 => "1 new run arrived since this page opened; reload for the assessment and trends with it."
+            .to_owned(),
+        n => format!(
+            "{n} new runs arrived since this page opened; reload for the assessment and trends with them."
+        ),
+    }
     };
 
     let header = move |label: &'static str, key: SortKey, numeric: bool| {
@@ -184,6 +454,20 @@ fn RunsTable(runs: Vec<RunSummary>, targets: Vec<Target>) -> impl IntoView {
     };
 
     view! {
+        <p class="live" role="status" aria-live="polite" data-test="live-runs">
+            {news}
+        </p>
+        <Show
+            when=move || !runs.read().is_empty()
+            fallback=|| {
+                view! {
+                    <p class="empty">
+                        "No runs yet. Upload a result on the upload page, or from CI with a project token (see CI tokens)."
+                    </p>
+                }
+            }
+        >
+        <div class="table-scroll">
         <table class="data" data-test="runs">
             <thead>
                 <tr>
@@ -228,6 +512,53 @@ fn RunsTable(runs: Vec<RunSummary>, targets: Vec<Target>) -> impl IntoView {
                 </For>
             </tbody>
         </table>
+        </div>
+        </Show>
     }
     .into_any()
+}
+
+/// How often an open page asks for new uploads.
+pub const POLL_MS: u64 = 5_000;
+
+/// Asks the server every few seconds for runs newer than the newest shown,
+/// and adds them; stops asking while the tab is hidden.
+fn poll_new_runs(slug: String, runs: RwSignal<Vec<RunSummary>>, arrived: RwSignal<usize>) {
+    #[cfg(feature = "hydrate")]
+    {
+        use crate::server_fns::runs_since;
+        let busy = StoredValue::new(false);
+        let tick = move || {
+            let hidden = document().hidden();
+            if hidden || busy.get_value() {
+                return;
+            }
+            busy.set_value(true);
+            let after = runs.with_untracked(|r| r.iter().map(|r| r.id).max().unwrap_or(0));
+            let slug = slug.clone();
+            leptos::task::spawn_local(async move {
+                if let Ok(new) = runs_since(slug, after).await
+                    && !new.is_empty()
+                {
+                    arrived.update(|n| *n += new.len());
+                    runs.update(|r| {
+                        let known: std::collections::HashSet<i64> =
+                            r.iter().map(|r| r.id).collect();
+                        let mut fresh: Vec<RunSummary> =
+                            new.into_iter().filter(|n| !known.contains(&n.id)).collect();
+                        fresh.append(r);
+                        *r = fresh;
+                    });
+                }
+                busy.set_value(false);
+            });
+        };
+        if let Ok(handle) =
+            set_interval_with_handle(tick, std::time::Duration::from_millis(POLL_MS))
+        {
+            on_cleanup(move || handle.clear());
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (slug, runs, arrived);
 }

@@ -55,6 +55,47 @@ pub enum Kind {
 }
 
 impl Kind {
+    pub const ALL: [Kind; 16] = [
+        Kind::PhpIni,
+        Kind::FpmConf,
+        Kind::MyCnf,
+        Kind::RedisConf,
+        Kind::NginxConf,
+        Kind::OpcacheStatus,
+        Kind::FpmStatus,
+        Kind::MysqlStatus,
+        Kind::MysqlVariables,
+        Kind::StatementDigest,
+        Kind::StatementHistogram,
+        Kind::SlowLog,
+        Kind::RedisInfo,
+        Kind::NginxStubStatus,
+        Kind::GrafanaDashboard,
+        Kind::PrometheusRules,
+    ];
+
+    /// The kind's name in the API and in URLs, as serialized.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::PhpIni => "php_ini",
+            Kind::FpmConf => "fpm_conf",
+            Kind::MyCnf => "my_cnf",
+            Kind::RedisConf => "redis_conf",
+            Kind::NginxConf => "nginx_conf",
+            Kind::OpcacheStatus => "opcache_status",
+            Kind::FpmStatus => "fpm_status",
+            Kind::MysqlStatus => "mysql_status",
+            Kind::MysqlVariables => "mysql_variables",
+            Kind::StatementDigest => "statement_digest",
+            Kind::StatementHistogram => "statement_histogram",
+            Kind::SlowLog => "slow_log",
+            Kind::RedisInfo => "redis_info",
+            Kind::NginxStubStatus => "nginx_stub_status",
+            Kind::GrafanaDashboard => "grafana_dashboard",
+            Kind::PrometheusRules => "prometheus_rules",
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Kind::PhpIni => "php.ini",
@@ -604,6 +645,14 @@ pub fn load(sources: &[&dyn Source]) -> Result<Stack, AuditError> {
 mod tests {
     use super::*;
     use crate::input::MemorySource;
+
+    #[test]
+    fn kind_names_are_the_serialized_names() {
+        for kind in Kind::ALL {
+            let json = serde_json::to_string(&kind).unwrap();
+            assert_eq!(json, format!("\"{}\"", kind.name()), "{kind:?}");
+        }
+    }
 
     #[test]
     fn bundle_paths_resolve_relative_and_absolute_includes() {

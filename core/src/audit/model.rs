@@ -221,6 +221,38 @@ pub fn ini_bool(text: &str) -> Option<bool> {
     }
 }
 
+/// A memory size as people write it for a server: `8 GiB`, `8GB`, `8G`,
+/// `16384 MiB`, `1.5 TiB`, or bare bytes. Machine memory is counted in
+/// powers of 1024 whichever way the unit is spelled, as vendors do.
+pub fn memory_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let expected = "expected a size such as `8 GiB`, `16GB` or `512 MiB`";
+    let number: f64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size: {expected}"))?;
+    let power = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 1,
+        "m" | "mb" | "mib" => 2,
+        "g" | "gb" | "gib" => 3,
+        "t" | "tb" | "tib" => 4,
+        other => {
+            return Err(format!(
+                "`{other}` is not a unit of size in `{text}`: {expected}"
+            ));
+        }
+    };
+    let bytes = number * 1024f64.powi(power);
+    if !bytes.is_finite() || bytes < 1.0 || bytes > 1024f64.powi(6) {
+        return Err(format!("`{text}` is out of range: {expected}"));
+    }
+    Ok(bytes.round() as u64)
+}
+
 /// A size for people: 256 MiB, 1.5 GiB.
 pub fn format_bytes(bytes: u64) -> String {
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
@@ -236,6 +268,24 @@ pub fn format_bytes(bytes: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn memory_sizes_read_as_people_write_them() {
+        assert_eq!(memory_size("8 GiB"), Ok(8 << 30));
+        assert_eq!(memory_size("8GB"), Ok(8 << 30));
+        assert_eq!(memory_size("8g"), Ok(8 << 30));
+        assert_eq!(memory_size("1.5 GiB"), Ok(3 << 29));
+        assert_eq!(memory_size("16384 MiB"), Ok(16 << 30));
+        assert_eq!(memory_size("4096"), Ok(4096));
+        assert!(memory_size("eight").unwrap_err().contains("not a size"));
+        assert!(
+            memory_size("8 GHz")
+                .unwrap_err()
+                .contains("`ghz` is not a unit")
+        );
+        assert!(memory_size("0").is_err());
+        assert!(memory_size("").is_err());
+    }
 
     #[test]
     fn sizes_in_each_formats_units() {

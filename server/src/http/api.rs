@@ -52,6 +52,7 @@ pub fn router(state: AppState) -> axum::Router<AppState> {
         .route("/runs/{id}", get(run_detail))
         .route("/runs/{a}/compare/{b}", get(compare_runs))
         .route("/runs/{id}/artifact", get(run_artifact))
+        .route("/evidence/{id}/artifact", get(evidence_artifact))
         .fallback(unknown_route)
         .with_state(state)
 }
@@ -115,7 +116,7 @@ pub(super) async fn authenticate_for(
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct UploadParams {
-    scenario: Option<String>,
+    pub(super) scenario: Option<String>,
     commit: Option<String>,
     branch: Option<String>,
     environment: Option<String>,
@@ -161,7 +162,7 @@ impl UploadParams {
 
     /// Sets a parameter from a multipart text field; false when the name is
     /// not a parameter.
-    fn set(&mut self, name: &str, value: &str) -> bool {
+    pub(super) fn set(&mut self, name: &str, value: &str) -> bool {
         let slot = match name {
             "scenario" => &mut self.scenario,
             "commit" => &mut self.commit,
@@ -196,7 +197,7 @@ impl UploadParams {
     }
 }
 
-fn public_url(state: &AppState, headers: &HeaderMap) -> String {
+pub(super) fn public_url(state: &AppState, headers: &HeaderMap) -> String {
     if let Some(url) = &state.config.public_url {
         return url.trim_end_matches('/').to_owned();
     }
@@ -457,6 +458,20 @@ async fn upload_run(
         .work_dir()
         .map_err(internal("cannot create a work folder"))?;
     let files = receive(&state, request, work.path(), &mut params).await?;
+    let base = public_url(&state, &headers);
+    store_run(&state, &project, files, work, &params, &base).await
+}
+
+/// Parses spooled upload files as one run and stores it with its artifact;
+/// the same bytes again answer with the run already stored.
+pub(super) async fn store_run(
+    state: &AppState,
+    project: &readiness_store::projects::ProjectRef,
+    files: Vec<FileSource>,
+    work: tempfile::TempDir,
+    params: &UploadParams,
+    base: &str,
+) -> ApiResult<Response> {
     let scenario = params
         .scenario
         .as_deref()
@@ -478,13 +493,12 @@ async fn upload_run(
     .await
     .map_err(|_| ApiError::internal())?;
     let prepared = prepared.map_err(evidence_error)?;
-    let base = public_url(&state, &headers);
     if let Some(existing) = state
         .store
         .run_by_sha256(project.id, &prepared.artifact.sha256)
         .await?
     {
-        return existing_run(&state, &base, existing).await;
+        return existing_run(state, base, existing).await;
     }
 
     let limits = state.limits();
@@ -497,7 +511,17 @@ async fn upload_run(
     let (mut run, unpacked) = read.map_err(|err| match err {
         evidence::ReadError::Evidence(err) => evidence_error(err),
         evidence::ReadError::Ingest(err) => {
-            ApiError::unprocessable("invalid_result", err.to_string())
+            let unknown = matches!(
+                err,
+                readiness_core::formats::IngestError::UnknownFormat { .. }
+            );
+            let mut error = ApiError::unprocessable("invalid_result", err.to_string());
+            if unknown {
+                // Tells a client that chose no kind that this may be audit
+                // evidence instead.
+                error.details = Some(json!({"reason": "unknown_format"}));
+            }
+            error
         }
     })?;
     drop(work);
@@ -533,7 +557,7 @@ async fn upload_run(
             Ok((StatusCode::CREATED, Json(body)).into_response())
         }
         // Another upload of the same bytes won the race.
-        Inserted::Existing(summary) => existing_run(&state, &base, summary).await,
+        Inserted::Existing(summary) => existing_run(state, base, summary).await,
     }
 }
 
@@ -588,6 +612,27 @@ async fn run_artifact(
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
     let artifact = state.store.run_artifact(run_id(&id)?).await?;
+    Ok(download(artifact))
+}
+
+/// An evidence upload's artifact, as received.
+async fn evidence_artifact(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let id = id.parse::<i64>().map_err(|_| {
+        ApiError::bad_request(
+            "bad_id",
+            format!("`{id}` is not an evidence id: expected a whole number such as 12"),
+        )
+    })?;
+    let artifact = state.store.evidence_artifact(id).await?;
+    Ok(download(artifact))
+}
+
+/// An artifact as a download named after the uploaded file, with its
+/// SHA-256 in a header so a client can check what it received.
+fn download(artifact: readiness_store::artifacts::ArtifactBytes) -> Response {
     let safe_name: String = artifact
         .file_name
         .chars()
@@ -610,7 +655,7 @@ async fn run_artifact(
             artifact.sha256.clone(),
         ),
     ];
-    Ok((headers, artifact.bytes).into_response())
+    (headers, artifact.bytes).into_response()
 }
 
 /// A project's targets as the API shows and takes them.

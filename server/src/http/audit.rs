@@ -62,6 +62,18 @@ pub async fn upload_evidence(
         .work_dir()
         .map_err(internal("cannot create a work folder"))?;
     let files = receive(&state, request, work.path(), &mut params).await?;
+    store_evidence(&state, &project, files, work, &params).await
+}
+
+/// Reads spooled upload files as audit evidence, stores them with their
+/// artifact, and answers with what was recognised and the findings.
+pub(super) async fn store_evidence(
+    state: &AppState,
+    project: &readiness_store::projects::ProjectRef,
+    files: Vec<crate::evidence::FileSource>,
+    work: tempfile::TempDir,
+    params: &UploadParams,
+) -> ApiResult<Response> {
     let (read, prepared) = tokio::task::spawn_blocking(move || {
         let read = in_memory(&files).and_then(|sources| {
             let refs: Vec<&dyn Source> = sources.iter().map(|s| s as &dyn Source).collect();
@@ -94,7 +106,7 @@ pub async fn upload_evidence(
             files: &stack.files,
         })
         .await?;
-    let inputs = inputs_for(&state, project.id).await?;
+    let inputs = inputs_for(state, project.id).await?;
     let findings = audit::evaluate(&stack, &inputs);
     let status = if created {
         StatusCode::CREATED

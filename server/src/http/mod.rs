@@ -4,6 +4,7 @@
 mod api;
 mod audit;
 mod error;
+mod uploads;
 
 use crate::config::ServeConfig;
 use anyhow::Context;
@@ -20,6 +21,8 @@ pub struct AppState {
     pub store: Store,
     pub config: Arc<ServeConfig>,
     pub leptos: LeptosOptions,
+    /// Browser uploads in progress.
+    pub uploads: Arc<uploads::Uploads>,
 }
 
 impl AppState {
@@ -55,6 +58,7 @@ pub fn router(state: AppState) -> Router {
     let store = state.store.clone();
     Router::new()
         .nest("/api/v1", api::router(state.clone()))
+        .nest("/ui", uploads::router())
         .leptos_routes_with_context(
             &state,
             routes,
@@ -95,6 +99,7 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         store,
         config: Arc::new(config),
         leptos,
+        uploads: Arc::default(),
     };
     let app = router(state);
     // Tests and scripts read this line to learn the port when it was 0.
