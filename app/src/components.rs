@@ -76,3 +76,101 @@ pub fn error_text(err: &ServerFnError) -> String {
         other => other.to_string(),
     }
 }
+
+/// The theme a person chose; `System` follows the system's setting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Theme {
+    System,
+    Light,
+    Dark,
+}
+
+impl Theme {
+    /// The `data-theme` value on `<html>`; none for the system's choice.
+    pub fn attribute(self) -> Option<&'static str> {
+        match self {
+            Theme::System => None,
+            Theme::Light => Some("light"),
+            Theme::Dark => Some("dark"),
+        }
+    }
+
+    fn next(self) -> Theme {
+        match self {
+            Theme::System => Theme::Dark,
+            Theme::Dark => Theme::Light,
+            Theme::Light => Theme::System,
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Theme::System => "Theme: system",
+            Theme::Light => "Theme: light",
+            Theme::Dark => "Theme: dark",
+        }
+    }
+}
+
+/// The theme chosen in the `theme` cookie of the request being rendered,
+/// so the first paint already has it.
+pub fn theme_choice() -> Theme {
+    #[cfg(feature = "ssr")]
+    {
+        let cookies = use_context::<http::request::Parts>()
+            .and_then(|parts| {
+                parts
+                    .headers
+                    .get(http::header::COOKIE)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned)
+            })
+            .unwrap_or_default();
+        for pair in cookies.split(';') {
+            match pair.trim() {
+                "theme=dark" => return Theme::Dark,
+                "theme=light" => return Theme::Light,
+                _ => {}
+            }
+        }
+    }
+    Theme::System
+}
+
+/// Switches between the system's theme, dark and light; the choice is kept
+/// in a cookie for the next pages.
+#[island]
+pub fn ThemeButton(choice: Theme) -> impl IntoView {
+    let theme = RwSignal::new(choice);
+    let on_click = move |_| {
+        let next = theme.get_untracked().next();
+        theme.set(next);
+        if let Some(root) = document().document_element() {
+            let _ = match next.attribute() {
+                Some(value) => root.set_attribute("data-theme", value),
+                None => root.remove_attribute("data-theme"),
+            };
+        }
+        #[cfg(feature = "hydrate")]
+        {
+            use wasm_bindgen::JsCast;
+            let cookie = match next.attribute() {
+                Some(value) => format!("theme={value}; path=/; max-age=31536000; samesite=lax"),
+                None => "theme=; path=/; max-age=0; samesite=lax".to_owned(),
+            };
+            if let Ok(html) = document().dyn_into::<leptos::web_sys::HtmlDocument>() {
+                let _ = html.set_cookie(&cookie);
+            }
+        }
+    };
+    view! {
+        <button
+            type="button"
+            class="theme"
+            on:click=on_click
+            title="Switch between the system's theme, dark and light"
+        >
+            {move || theme.get().label()}
+        </button>
+    }
+}

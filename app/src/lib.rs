@@ -22,9 +22,10 @@ pub const OUTPUT_NAME: &str = "readiness";
 
 /// The HTML document around every page.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let theme = components::theme_choice();
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        <html lang="en" data-theme=theme.attribute()>
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -55,6 +56,7 @@ pub fn App() -> impl IntoView {
                 </a>
                 <span class="tagline">"production readiness from evidence"</span>
                 <components::HydrationMark />
+                <components::ThemeButton choice=components::theme_choice() />
             </header>
             <main>
                 // Pages wait for their data on the server, so the first paint

@@ -67,6 +67,12 @@ pub struct CompareView {
     pub baseline: Option<RunSummary>,
     pub candidate: Option<RunSummary>,
     pub comparison: Option<Comparison>,
+    /// The two runs' time series, for charts that overlay them.
+    pub series: Option<(
+        Option<readiness_core::run::Series>,
+        Option<readiness_core::run::Series>,
+    )>,
+    pub targets: Vec<Target>,
 }
 
 #[cfg(feature = "ssr")]
@@ -340,14 +346,22 @@ pub async fn load_comparison(
     let runs = store.list_runs(project.id).await.map_err(to_server_error)?;
     let pick = |id: Option<i64>| id.and_then(|id| runs.iter().find(|r| r.id == id).cloned());
     let (baseline, candidate) = (pick(baseline), pick(candidate));
-    let comparison = match (&baseline, &candidate) {
+    let (comparison, series) = match (&baseline, &candidate) {
         (Some(a), Some(b)) => {
             let a = store.run_detail(a.id).await.map_err(to_server_error)?;
             let b = store.run_detail(b.id).await.map_err(to_server_error)?;
-            Some(readiness_core::compare::compare(&a.run, &b.run))
+            (
+                Some(readiness_core::compare::compare(&a.run, &b.run)),
+                Some((a.run.series, b.run.series)),
+            )
         }
-        _ => None,
+        _ => (None, None),
     };
+    let targets = store
+        .targets(project.id)
+        .await
+        .map_err(to_server_error)?
+        .targets;
     Ok(CompareView {
         slug: project.slug,
         name: project.name,
@@ -355,6 +369,8 @@ pub async fn load_comparison(
         baseline,
         candidate,
         comparison,
+        series,
+        targets,
     })
 }
 

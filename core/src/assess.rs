@@ -102,13 +102,41 @@ pub struct Check {
     pub margin: Option<f64>,
     pub margin_pct: Option<f64>,
     /// The runs (or other evidence) used.
-    pub evidence: Vec<i64>,
+    pub evidence: Vec<EvidenceRef>,
     /// Why the outcome is what it is, in one sentence.
     pub detail: String,
     /// A maintainer's exemption that applies: the finding is shown, but its
     /// failure or warning does not count against the project.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exempted: Option<String>,
+}
+
+/// What a check's figure came from: a run, or an audit evidence upload
+/// (configurations, status dumps, inventories). Serialized as
+/// `{"run": 12}` or `{"upload": 3}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EvidenceRef {
+    Run(i64),
+    Upload(i64),
+}
+
+impl EvidenceRef {
+    /// How pages and reports name it: `run 12`, `evidence 3`.
+    pub fn label(self) -> String {
+        match self {
+            EvidenceRef::Run(id) => format!("run {id}"),
+            EvidenceRef::Upload(id) => format!("evidence {id}"),
+        }
+    }
+
+    /// Where the browser shows it: the run's page, or the upload's bytes.
+    pub fn href(self) -> String {
+        match self {
+            EvidenceRef::Run(id) => format!("/runs/{id}"),
+            EvidenceRef::Upload(id) => format!("/api/v1/evidence/{id}/artifact"),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -245,7 +273,7 @@ pub struct AuditInput {
     /// Database statements per HTTP request, from a statement digest and a
     /// run of the same period: the figure, how it was obtained, and the
     /// evidence (the digest upload and the run).
-    pub queries_per_request: Option<(f64, String, Vec<i64>)>,
+    pub queries_per_request: Option<(f64, String, Vec<EvidenceRef>)>,
 }
 
 /// A run and its listing record.
@@ -376,7 +404,7 @@ fn target_checks(
                 check.measured_text = Some(target.metric.format_value(value));
                 check.margin = Some(margin);
                 check.margin_pct = pct;
-                check.evidence = vec![evidence];
+                check.evidence = vec![EvidenceRef::Upload(evidence)];
                 check.detail = format!(
                     "evidence {evidence} measured {} against {target}",
                     target.metric.format_value(value)
@@ -422,7 +450,7 @@ fn target_checks(
                 };
                 return check;
             };
-            check.evidence = vec![evidence.summary.id];
+            check.evidence = vec![EvidenceRef::Run(evidence.summary.id)];
             match measure(evidence.run, target, limits) {
                 Err(why) => check.detail = why,
                 Ok(None) => {
@@ -475,7 +503,10 @@ fn improvement_check(
         );
         return check;
     };
-    check.evidence = vec![baseline_id, candidate.summary.id];
+    check.evidence = vec![
+        EvidenceRef::Run(baseline_id),
+        EvidenceRef::Run(candidate.summary.id),
+    ];
     let figure = match target.metric {
         Metric::P95 => "latency_p95_ms",
         Metric::P99 => "latency_p99_ms",
@@ -567,7 +598,7 @@ fn scenario_check(
         };
         return (check, None);
     };
-    check.evidence = vec![evidence.summary.id];
+    check.evidence = vec![EvidenceRef::Run(evidence.summary.id)];
     let verdict = judge(evidence.run, limits, policy.soak_tolerance);
     check.outcome = match verdict.held {
         Some(true) => Outcome::Pass,
@@ -707,7 +738,12 @@ fn audit_checks(audit: &AuditInput, today: chrono::NaiveDate) -> Vec<Check> {
                 evidence: if e.outcome == Outcome::Unverified {
                     Vec::new()
                 } else {
-                    audit.evidence.clone()
+                    audit
+                        .evidence
+                        .iter()
+                        .copied()
+                        .map(EvidenceRef::Upload)
+                        .collect()
                 },
                 detail,
                 exempted,
@@ -996,7 +1032,7 @@ mod tests {
         assert_eq!(p95.measured, Some(300.0));
         assert_eq!(p95.margin, Some(200.0));
         assert_eq!(p95.margin_pct, Some(40.0));
-        assert_eq!(p95.evidence, [7]);
+        assert_eq!(p95.evidence, [EvidenceRef::Run(7)]);
         assert_eq!(p95.category, Category::LoadTesting);
         // The summary's peak users held: every other target held over it.
         assert_eq!(
@@ -1098,7 +1134,7 @@ mod tests {
             measured_text: None,
             margin: None,
             margin_pct: None,
-            evidence: vec![1],
+            evidence: vec![EvidenceRef::Upload(1)],
             detail: String::new(),
             exempted: None,
         };

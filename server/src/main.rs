@@ -1,5 +1,8 @@
 //! `readiness`: the server and the command-line interface, one binary.
 
+// Leptos views are deeply nested types; the default limit is too low for them.
+#![recursion_limit = "512"]
+
 mod cli;
 mod config;
 mod evidence;

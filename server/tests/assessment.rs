@@ -139,7 +139,7 @@ async fn the_assessment_judges_fresh_runs_of_the_commit_and_names_stale_ones() {
         .find(|c| c["id"] == "target:p95 < 500 ms:sustained")
         .unwrap();
     assert_eq!(p95["outcome"], "pass");
-    assert_eq!(p95["evidence"], json!([run_id]));
+    assert_eq!(p95["evidence"], json!([{"run": run_id}]));
     assert!(p95["margin_pct"].as_f64().unwrap() > 70.0);
     let sustained = checks
         .iter()

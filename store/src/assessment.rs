@@ -7,7 +7,9 @@ use crate::bundle::files_of;
 use crate::projects::ProjectRef;
 use crate::{Result, Store, StoreError};
 use chrono::{DateTime, Utc};
-use readiness_core::assess::{Assessment, AuditInput, Exemption, Policy, RunEvidence, assess};
+use readiness_core::assess::{
+    Assessment, AuditInput, EvidenceRef, Exemption, Policy, RunEvidence, assess,
+};
 use readiness_core::audit::{self, Inputs, Kind, Stack};
 use readiness_core::input::Source;
 use readiness_core::model::RunDetail;
@@ -170,7 +172,7 @@ impl Store {
                     (
                         v,
                         format!("{} against run {run_id}", figure.detail),
-                        vec![evidence, run_id],
+                        vec![EvidenceRef::Upload(evidence), EvidenceRef::Run(run_id)],
                     )
                 })
             }

@@ -150,11 +150,39 @@ fn assessment_view(slug: &str, view: AssessmentView) -> AnyView {
     .into_any()
 }
 
+/// The targets first, as a lead reads them; the audit's many checks
+/// follow folded, with their outcomes counted.
 fn checks_table(slug: &str, checks: Vec<Check>) -> AnyView {
-    let _ = slug;
+    let (targets, others): (Vec<Check>, Vec<Check>) = checks
+        .into_iter()
+        .partition(|c| c.target.is_some() || c.id.starts_with("scenario:"));
+    let count = |o: Outcome| others.iter().filter(|c| c.outcome == o).count();
+    let summary = format!(
+        "{} audit and coverage checks: {} failed, {} warned, {} unverified, {} passed",
+        others.len(),
+        count(Outcome::Fail),
+        count(Outcome::Warn),
+        count(Outcome::Unverified),
+        count(Outcome::Pass),
+    );
     view! {
-        <table class="data" data-test="checks">
-            <caption>"Every check, with the evidence it used"</caption>
+        {check_rows("Targets and scenarios, with the evidence each used", "checks", targets)}
+        <details class="other-checks">
+            <summary>{summary}</summary>
+            {check_rows("Audit and coverage checks", "other-checks", others)}
+            <p>
+                <a href=format!("/projects/{slug}/audit")>"Findings with the files' lines"</a>
+            </p>
+        </details>
+    }
+    .into_any()
+}
+
+fn check_rows(caption: &'static str, test: &'static str, checks: Vec<Check>) -> AnyView {
+    view! {
+        <div class="table-scroll">
+        <table class="data" data-test=test>
+            <caption>{caption}</caption>
             <thead>
                 <tr>
                     <th scope="col">"Status"</th>
@@ -196,7 +224,7 @@ fn checks_table(slug: &str, checks: Vec<Check>) -> AnyView {
                                 <td>
                                     {c.evidence
                                         .iter()
-                                        .map(|id| view! { <a href=format!("/runs/{id}")>{format!("run {id}")}</a>" " })
+                                        .map(|e| view! { <a href=e.href()>{e.label()}</a>" " })
                                         .collect_view()}
                                 </td>
                             </tr>
@@ -205,6 +233,7 @@ fn checks_table(slug: &str, checks: Vec<Check>) -> AnyView {
                     .collect_view()}
             </tbody>
         </table>
+        </div>
     }
     .into_any()
 }

@@ -2,6 +2,7 @@
 //! severity, with the lines of the file it points at, and exemptions.
 
 use crate::components::{LoadError, error_text, outcome_mark};
+use crate::pages::project::ProjectNav;
 use crate::server_fns::{AuditView, ExemptRule, FindingView, load_audit};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -102,6 +103,7 @@ fn audit_view(view: AuditView) -> AnyView {
             <span aria-current="page">"Audit"</span>
         </nav>
         <h1>"Audit"</h1>
+        <ProjectNav slug=slug.clone() current="Audit" />
         {if files.is_empty() {
             view! {
                 <p class="empty">

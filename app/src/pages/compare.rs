@@ -2,13 +2,16 @@
 //! and, for raw runs, whether it stands out of the noise.
 
 use crate::components::{LoadError, error_text, format_time};
+use crate::pages::project::ProjectNav;
 use crate::server_fns::{CompareView, load_comparison};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
+use readiness_core::chart::{self, Chart, Line, Unit};
 use readiness_core::compare::{Change, Significance};
 use readiness_core::model::RunSummary;
-use readiness_core::targets::{format_ms, format_ratio, trim_number};
+use readiness_core::run::{Series, SeriesPoint};
+use readiness_core::targets::{Metric, Target, format_ms, format_ratio, trim_number};
 
 #[component]
 pub fn ComparePage() -> impl IntoView {
@@ -124,7 +127,25 @@ fn compare_view(view: CompareView) -> AnyView {
         baseline,
         candidate,
         comparison,
+        series,
+        targets,
     } = view;
+    let charts = match (&series, &baseline, &candidate) {
+        (Some((Some(a), Some(b))), Some(ra), Some(rb)) => overlay_charts(
+            a,
+            b,
+            &format!("baseline #{}", ra.id),
+            &format!("candidate #{}", rb.id),
+            &targets,
+        ),
+        (Some(_), _, _) => view! {
+            <p class="legend">
+                "Charts over time need both runs' time series; at least one of them is a summary."
+            </p>
+        }
+        .into_any(),
+        _ => ().into_any(),
+    };
     let form = view! {
         <form method="get" class="form inline compare-form" aria-label="Runs to compare">
             {run_select("baseline", "Baseline ", &runs, baseline.as_ref().map(|r| r.id))}
@@ -142,6 +163,7 @@ fn compare_view(view: CompareView) -> AnyView {
             };
             view! {
                 <p class="legend">{note}</p>
+                {charts}
                 <table class="data" data-test="figures">
                     <thead>
                         <tr>
@@ -215,13 +237,80 @@ fn compare_view(view: CompareView) -> AnyView {
         <nav class="crumbs" aria-label="Breadcrumb">
             <a href="/">"Projects"</a>
             " / "
-            <a href=format!("/projects/{slug}")>{name}</a>
+            <a href=format!("/projects/{}", slug)>{name}</a>
             " / "
             <span aria-current="page">"Compare"</span>
         </nav>
         <h1>"Compare runs"</h1>
+        <ProjectNav slug=slug.clone() current="Compare" />
         {form}
         {body}
+    }
+    .into_any()
+}
+
+/// The baseline and candidate drawn over each other against time since
+/// each run's start, with the targets.
+fn overlay_charts(
+    a: &Series,
+    b: &Series,
+    a_name: &str,
+    b_name: &str,
+    targets: &[Target],
+) -> AnyView {
+    let target = |metric: Metric| {
+        targets
+            .iter()
+            .find(|t| t.metric == metric && t.scope.is_empty() && t.baseline_run.is_none())
+            .map(|t| (t.threshold, t.to_string()))
+    };
+    let line = |name: &str, s: &Series, f: &dyn Fn(&SeriesPoint, f64) -> Option<f64>| Line {
+        name: name.to_owned(),
+        points: s.points.iter().map(|p| (p.t, f(p, s.bucket_s))).collect(),
+    };
+    let p95 = |p: &SeriesPoint, _: f64| p.p95_ms;
+    let rps = |p: &SeriesPoint, bucket: f64| Some(p.requests as f64 / bucket);
+    let errors =
+        |p: &SeriesPoint, _: f64| (p.requests > 0).then(|| p.failed as f64 / p.requests as f64);
+    let chart = |id: &str,
+                 title: &str,
+                 unit: Unit,
+                 f: &dyn Fn(&SeriesPoint, f64) -> Option<f64>,
+                 metric: Metric| Chart {
+        id: format!("compare-{id}"),
+        title: title.to_owned(),
+        x_label: "seconds since the run started".to_owned(),
+        x_names: None,
+        unit,
+        lines: vec![line(a_name, a, f), line(b_name, b, f)],
+        target: target(metric),
+        bands: Vec::new(),
+        markers: Vec::new(),
+    };
+    let charts = [
+        chart("p95", "p95 latency", Unit::Ms, &p95, Metric::P95),
+        chart(
+            "throughput",
+            "Throughput",
+            Unit::PerSecond,
+            &rps,
+            Metric::Throughput,
+        ),
+        chart(
+            "errors",
+            "Error rate",
+            Unit::Ratio,
+            &errors,
+            Metric::ErrorRate,
+        ),
+    ];
+    view! {
+        <div class="charts" data-test="overlay">
+            {charts
+                .into_iter()
+                .map(|c| view! { <figure class="chart-box" inner_html=chart::render(&c, 640.0, 240.0)></figure> })
+                .collect_view()}
+        </div>
     }
     .into_any()
 }

@@ -2,6 +2,7 @@
 //! thresholds.
 
 use crate::components::{Figure, LoadError, error_text, format_time};
+use crate::pages::project::ProjectNav;
 use crate::server_fns::load_run;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -70,6 +71,7 @@ fn RunView(detail: RunDetail, targets: Vec<Target>) -> impl IntoView {
             <span aria-current="page">{format!("Run {}", summary.id)}</span>
         </nav>
         <h1>{format!("Run {}", summary.id)}</h1>
+        <ProjectNav slug=project_slug.clone() current="" />
 
         {figures_section(&run, &targets)}
         {charts_section(&run, &targets)}

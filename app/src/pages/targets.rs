@@ -1,6 +1,7 @@
 //! A project's targets, edited as the expressions people write.
 
 use crate::components::{LoadError, error_text};
+use crate::pages::project::ProjectNav;
 use crate::server_fns::{SaveTargets, load_project};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -25,6 +26,7 @@ pub fn TargetsPage() -> impl IntoView {
             <span aria-current="page">"Targets"</span>
         </nav>
         <h1>"Targets"</h1>
+        <ProjectNav slug=slug() current="Targets" />
         <p>
             "One target per line, written the way people say it: "
             <code>"p95 < 500ms"</code> ", " <code>"p99 < 1s"</code> ", "

@@ -1,6 +1,7 @@
 //! A project's CI tokens: create one and see it once.
 
 use crate::components::{LoadError, error_text};
+use crate::pages::project::ProjectNav;
 use crate::server_fns::CreateToken;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -20,6 +21,7 @@ pub fn TokensPage() -> impl IntoView {
             <span aria-current="page">"CI tokens"</span>
         </nav>
         <h1>"CI tokens"</h1>
+        <ProjectNav slug=slug() current="CI tokens" />
         <p>
             "A token lets CI upload results to this project and to no other. "
             "It is shown once; Readiness keeps only its hash."
