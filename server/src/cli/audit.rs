@@ -226,6 +226,21 @@ pub fn sarif(findings: &[Finding]) -> serde_json::Value {
         Severity::Medium => "warning",
         Severity::Low => "note",
     };
+    // artifactLocation.uri must be a URI reference: a file named
+    // "my site.conf" (or with '%', '#', '?', ':' or non-ASCII) is not one
+    // as it stands, so every byte but unreserved ones and '/' is
+    // percent-encoded, as viewers decode it back.
+    let uri = |file: &str| {
+        let mut out = String::with_capacity(file.len());
+        for byte in file.replace('\\', "/").bytes() {
+            if byte.is_ascii_alphanumeric() || b"-._~/".contains(&byte) {
+                out.push(char::from(byte));
+            } else {
+                out.push_str(&format!("%{byte:02X}"));
+            }
+        }
+        out
+    };
     let rules: Vec<serde_json::Value> = findings
         .iter()
         .map(|f| {
@@ -260,7 +275,7 @@ pub fn sarif(findings: &[Finding]) -> serde_json::Value {
             if let Some(location) = &e.location {
                 result["locations"] = json!([{
                     "physicalLocation": {
-                        "artifactLocation": {"uri": location.file.replace('\\', "/")},
+                        "artifactLocation": {"uri": uri(&location.file)},
                         "region": {"startLine": location.line.max(1)},
                     }
                 }]);
