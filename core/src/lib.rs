@@ -7,6 +7,7 @@
 pub mod assess;
 pub mod audit;
 pub mod chart;
+pub mod claims;
 pub mod compare;
 pub mod error;
 pub mod formats;
