@@ -121,6 +121,12 @@ pub enum EvidenceRef {
     Upload(i64),
 }
 
+impl std::fmt::Display for EvidenceRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.label())
+    }
+}
+
 impl EvidenceRef {
     /// How pages and reports name it: `run 12`, `evidence 3`.
     pub fn label(self) -> String {

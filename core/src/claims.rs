@@ -195,7 +195,7 @@ pub struct ClaimJudgement {
     /// The evidence used: for a contradicted claim the evidence of every
     /// measurement that misses it, for a confirmed claim of every
     /// measurement. Empty when unsupported.
-    pub evidence: Vec<i64>,
+    pub evidence: Vec<crate::assess::EvidenceRef>,
     /// The ids of the assessment's checks those measurements come from.
     pub checks: Vec<String>,
     /// Why, in one sentence.
@@ -313,7 +313,7 @@ fn judge_one(claim: &Claim, assessment: &Assessment) -> ClaimJudgement {
     else {
         return unsupported(format!("no verified measurement of {}", metric.label()));
     };
-    let mut evidence: Vec<i64> = used
+    let mut evidence: Vec<crate::assess::EvidenceRef> = used
         .iter()
         .flat_map(|m| m.check.evidence.iter().copied())
         .collect();
@@ -364,11 +364,10 @@ fn judge_one(claim: &Claim, assessment: &Assessment) -> ClaimJudgement {
 }
 
 fn describe_source(check: &Check) -> String {
-    let ids: Vec<String> = check.evidence.iter().map(ToString::to_string).collect();
+    let ids: Vec<String> = check.evidence.iter().map(|e| e.label()).collect();
     let evidence = match ids.len() {
         0 => "no evidence id".to_owned(),
-        1 => format!("evidence {}", ids[0]),
-        _ => format!("evidence {}", ids.join(", ")),
+        _ => ids.join(", "),
     };
     match check.scenario {
         Some(kind) => format!("{evidence}, {kind} run"),

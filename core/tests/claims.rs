@@ -9,7 +9,8 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 use readiness_core::assess::{
-    Assessment, AuditInput, Category, Check, Policy, RunEvidence, Severity, assess, score,
+    Assessment, AuditInput, Category, Check, EvidenceRef, Policy, RunEvidence, Severity, assess,
+    score,
 };
 use readiness_core::claims::{
     Claim, ClaimOutcome, ClaimedStatus, ClaimsDocument, MAX_LINE_BYTES, judge, parse,
@@ -821,11 +822,11 @@ fn a_claim_is_confirmed_contradicted_or_unsupported_by_the_measurements() {
     let confirmed = &judged[0];
     assert_eq!(confirmed.measured, Some(320.0));
     assert_eq!(confirmed.measured_text.as_deref(), Some("320 ms"));
-    assert_eq!(confirmed.evidence, [7]);
+    assert_eq!(confirmed.evidence, [EvidenceRef::Run(7)]);
     assert_eq!(confirmed.checks, ["target:p95 < 500 ms:sustained"]);
     assert_eq!(
         confirmed.detail,
-        "measured 320 ms (evidence 7, sustained run), which meets the claim p95 < 500 ms; \
+        "measured 320 ms (run 7, sustained run), which meets the claim p95 < 500 ms; \
          the document states 320 ms"
     );
 
@@ -834,10 +835,10 @@ fn a_claim_is_confirmed_contradicted_or_unsupported_by_the_measurements() {
     let contradicted = &judged[1];
     assert_eq!(contradicted.measured, Some(320.0));
     assert_eq!(contradicted.measured_text.as_deref(), Some("320 ms"));
-    assert_eq!(contradicted.evidence, [7]);
+    assert_eq!(contradicted.evidence, [EvidenceRef::Run(7)]);
     assert_eq!(
         contradicted.detail,
-        "measured 320 ms (evidence 7, sustained run), which does not meet the claim \
+        "measured 320 ms (run 7, sustained run), which does not meet the claim \
          p95 < 300 ms; the document states 280 ms, and marks it as passed"
     );
 
@@ -939,7 +940,7 @@ fn every_verified_scenario_must_meet_the_claim() {
     assert_eq!(p95.outcome, ClaimOutcome::Contradicted);
     assert_eq!(
         (p95.measured, p95.evidence.as_slice()),
-        (Some(650.0), &[11][..])
+        (Some(650.0), &[EvidenceRef::Run(11)][..])
     );
     assert_eq!(p95.checks, ["target:p95 < 500 ms:spike"]);
     assert!(p95.detail.contains("spike run"), "{}", p95.detail);
@@ -948,7 +949,14 @@ fn every_verified_scenario_must_meet_the_claim() {
     let p99 = &judged[1];
     assert_eq!(p99.outcome, ClaimOutcome::Confirmed);
     assert_eq!(p99.measured, Some(900.0));
-    assert_eq!(p99.evidence, [10, 11, 12]);
+    assert_eq!(
+        p99.evidence,
+        [
+            EvidenceRef::Run(10),
+            EvidenceRef::Run(11),
+            EvidenceRef::Run(12)
+        ]
+    );
     assert!(
         p99.detail
             .ends_with("; 3 measurements meet it, this is the closest"),
@@ -972,7 +980,7 @@ fn database_and_cache_claims_are_judged_by_the_audit_figures() {
         &assessment,
     );
     assert_eq!(judged[0].outcome, ClaimOutcome::Confirmed);
-    assert_eq!(judged[0].evidence, [21]);
+    assert_eq!(judged[0].evidence, [EvidenceRef::Upload(21)]);
     assert_eq!(
         judged[0].detail,
         "measured 85 ms (evidence 21), which meets the claim db_query_p95 < 200 ms"
@@ -982,7 +990,7 @@ fn database_and_cache_claims_are_judged_by_the_audit_figures() {
         (judged[1].measured, judged[1].measured_text.as_deref()),
         (Some(0.87), Some("87 %"))
     );
-    assert_eq!(judged[1].evidence, [22]);
+    assert_eq!(judged[1].evidence, [EvidenceRef::Upload(22)]);
 }
 
 /// A target check as the assessment makes it.
@@ -1005,7 +1013,7 @@ fn check(
         measured_text: None,
         margin: None,
         margin_pct: None,
-        evidence: evidence.to_vec(),
+        evidence: evidence.iter().map(|&id| EvidenceRef::Run(id)).collect(),
         detail: format!("{id} detail"),
         exempted: None,
     }
