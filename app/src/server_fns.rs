@@ -98,6 +98,18 @@ mod backend {
             StoreError::Conflict(message) | StoreError::Invalid(message) => {
                 ServerFnError::new(message)
             }
+            StoreError::Unauthorized(message) => {
+                if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+                    response.set_status(http::StatusCode::UNAUTHORIZED);
+                }
+                ServerFnError::new(message)
+            }
+            StoreError::Forbidden(message) => {
+                if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+                    response.set_status(http::StatusCode::FORBIDDEN);
+                }
+                ServerFnError::new(message)
+            }
             other => {
                 tracing::error!(error = %other, "server function failed");
                 ServerFnError::new("the server could not complete the request; see its log")

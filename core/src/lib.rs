@@ -4,6 +4,7 @@
 //! Invariant: this crate does no I/O and depends on no runtime, database, web
 //! or UI framework, so the browser bundle and the server share it unchanged.
 
+pub mod access;
 pub mod assess;
 pub mod audit;
 pub mod chart;

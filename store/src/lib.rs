@@ -14,6 +14,7 @@ pub mod projects;
 mod runs;
 mod targets;
 mod tokens;
+pub mod users;
 
 pub use artifacts::CompressedArtifact;
 pub use evidence::{EvidenceSummary, Exemption, NewEvidence};
@@ -40,6 +41,12 @@ pub enum StoreError {
     /// The request itself is invalid; the text says what was expected.
     #[error("{0}")]
     Invalid(String),
+    /// Whoever asks must sign in (or send a token) first.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// Whoever asks may not do this; the text says who may.
+    #[error("{0}")]
+    Forbidden(String),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("database migration failed: {0}")]
@@ -75,7 +82,9 @@ impl Store {
             .filename(path)
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
+            // FULL: a commit is on disk before it is acknowledged, so an
+            // upload answered 201 survives a power cut, not only a crash.
+            .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(BUSY_TIMEOUT);
         let pool = SqlitePoolOptions::new()

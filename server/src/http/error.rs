@@ -91,6 +91,8 @@ impl From<StoreError> for ApiError {
                 ApiError::new(StatusCode::CONFLICT, "conflict", message)
             }
             StoreError::Invalid(message) => ApiError::unprocessable("invalid", message),
+            StoreError::Unauthorized(message) => ApiError::unauthorized(message),
+            StoreError::Forbidden(message) => ApiError::forbidden(message),
             other => {
                 tracing::error!(error = %other, "store failure");
                 ApiError::internal()
