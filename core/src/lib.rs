@@ -6,6 +6,7 @@
 
 pub mod assess;
 pub mod audit;
+pub mod certificate;
 pub mod chart;
 pub mod compare;
 pub mod error;
