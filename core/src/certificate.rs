@@ -402,7 +402,11 @@ pub fn build(inputs: CertificateInputs<'_>) -> Certificate {
         .filter(|c| c.outcome == Outcome::Unverified)
         .map(|c| UnverifiedItem {
             check_id: c.id.clone(),
-            title: c.target.clone().unwrap_or_else(|| c.title.clone()),
+            title: match (&c.target, c.scenario) {
+                (Some(target), Some(kind)) => format!("{target} ({kind})"),
+                (Some(target), None) => target.clone(),
+                (None, _) => c.title.clone(),
+            },
             category: c.category,
             severity: c.severity,
             reason: c.detail.clone(),
@@ -632,25 +636,41 @@ fn outcome_rank(outcome: Outcome) -> u8 {
     }
 }
 
+/// A margin as people read it: `+80 ms (16 %)`, `-0.3 pp (-300 %)` for
+/// shares (percentage points), `+12.5 %` for a change against a baseline.
+/// The share of the threshold is left out beyond ±1000 %, where it says
+/// nothing the sign does not.
+fn margin_text(expression: &str, margin: f64, margin_pct: Option<f64>) -> String {
+    let target = expression.parse::<Target>().ok();
+    let sign = if margin >= 0.0 { "+" } else { "-" };
+    let Some(target) = target else {
+        return format!("{sign}{}", trim_number(margin.abs(), 2));
+    };
+    if target.baseline_run.is_some() {
+        return format!("{sign}{} %", trim_number(margin.abs() * 100.0, 1));
+    }
+    let value = match target.metric {
+        Metric::ErrorRate | Metric::CacheHitRate => {
+            let points = margin.abs() * 100.0;
+            format!(
+                "{} pp",
+                trim_number(points, if points < 1.0 { 3 } else { 1 })
+            )
+        }
+        metric => metric.format_value(margin.abs()),
+    };
+    match margin_pct.filter(|p| p.is_finite() && p.abs() < 1000.0) {
+        Some(pct) => format!("{sign}{value} ({} %)", trim_number(pct, 1)),
+        None => format!("{sign}{value}"),
+    }
+}
+
 fn target_row(check: &Check) -> TargetRow {
     let expression = check.target.clone().unwrap_or_default();
-    let margin_text = check.margin.filter(|m| m.is_finite()).map(|margin| {
-        let target = expression.parse::<Target>().ok();
-        let sign = if margin >= 0.0 { "+" } else { "-" };
-        let value = match &target {
-            Some(t) if t.baseline_run.is_some() => {
-                format!("{} %", trim_number(margin.abs() * 100.0, 1))
-            }
-            Some(t) => t.metric.format_value(margin.abs()),
-            None => trim_number(margin.abs(), 2),
-        };
-        match check.margin_pct.filter(|p| p.is_finite()) {
-            Some(pct) if target.as_ref().is_some_and(|t| t.baseline_run.is_none()) => {
-                format!("{sign}{value} ({} %)", trim_number(pct, 1))
-            }
-            _ => format!("{sign}{value}"),
-        }
-    });
+    let margin_text = check
+        .margin
+        .filter(|m| m.is_finite())
+        .map(|margin| margin_text(&expression, margin, check.margin_pct));
     TargetRow {
         check_id: check.id.clone(),
         target: expression,
@@ -1186,6 +1206,15 @@ mod tests {
         assert_eq!(p95.measured_text.as_deref(), Some("420 ms"));
         assert_eq!(p95.margin_text.as_deref(), Some("+80 ms (16 %)"));
         assert_eq!(p95.evidence, [5]);
+        assert_eq!(
+            margin_text("error_rate < 0.1 %", -0.396, Some(-39600.0)),
+            "-39.6 pp"
+        );
+        assert_eq!(
+            margin_text("error_rate < 0.1 %", 0.0009, Some(90.0)),
+            "+0.09 pp (90 %)"
+        );
+        assert_eq!(margin_text("p95 <= -40% vs run 12", 0.125, None), "+12.5 %");
         // Every target check of the assessment is a row, in its order.
         let expected: Vec<&str> = f
             .assessment

@@ -51,6 +51,11 @@ static MAIN: LazyLock<FileId> = LazyLock::new(|| file_id("/main.typ"));
 static DATA: LazyLock<FileId> = LazyLock::new(|| file_id("/data.json"));
 static SIGNED: LazyLock<FileId> = LazyLock::new(|| file_id("/certificate.json"));
 
+/// Parsed once: typst's caches key on the source's hash, so every render
+/// shares the template's evaluation.
+static TEMPLATE_SOURCE: LazyLock<Source> =
+    LazyLock::new(|| Source::new(*MAIN, TEMPLATE.to_owned()));
+
 static LIBRARY: LazyLock<LazyHash<Library>> = LazyLock::new(|| LazyHash::new(Library::default()));
 
 struct Fonts {
@@ -76,7 +81,6 @@ static FONTS: LazyLock<Fonts> = LazyLock::new(|| {
 });
 
 struct CertificateWorld {
-    main: Source,
     data: Bytes,
     signed: Bytes,
     today: Option<Datetime>,
@@ -97,7 +101,7 @@ impl World for CertificateWorld {
 
     fn source(&self, id: FileId) -> FileResult<Source> {
         if id == *MAIN {
-            Ok(self.main.clone())
+            Ok(TEMPLATE_SOURCE.clone())
         } else {
             Err(not_found(id))
         }
@@ -171,7 +175,6 @@ fn render(signed: &SignedCertificate) -> Result<Vec<u8>, ReportError> {
         issued.second() as u8,
     );
     let world = CertificateWorld {
-        main: Source::new(*MAIN, TEMPLATE.to_owned()),
         data: Bytes::new(data),
         signed: Bytes::new(signed.to_json()),
         today: Datetime::from_ymd(issued.year(), issued.month() as u8, issued.day() as u8),

@@ -47,8 +47,17 @@ fn the_certificate_is_built_from_the_evidence() {
     assert_eq!(p95.measured_text.as_deref(), Some("125 ms"));
     assert_eq!(p95.outcome, Outcome::Pass);
     assert_eq!(p95.evidence, [11]);
-    // The run of 2 users cannot meet `users >= 100`: a failed high check.
-    assert_eq!(certificate.verdict, Verdict::Conditional);
+    // The k6 summary fixture's 39.7 % of failed requests break the
+    // critical error-rate target.
+    assert_eq!(certificate.verdict, Verdict::NotCertified);
+    assert!(
+        certificate
+            .reasons
+            .iter()
+            .any(|r| r == "failed (critical): error_rate < 0.1 %: run 12 measured 39.7 % against error_rate < 0.1 %"),
+        "{:#?}",
+        certificate.reasons
+    );
     let chart = certificate.charts.iter().find(|c| c.run.id == 11).unwrap();
     assert!(chart.points.len() >= 2, "the NDJSON run has a time series");
     let exempted = certificate
@@ -207,6 +216,16 @@ fn a_changed_or_missing_artifact_is_reported_by_id() {
         "its SHA-256 is {}, the certificate lists {expected_redis}",
         sha256_hex(&bytes)
     )));
+
+    // A manifest cannot make the check read outside the folder.
+    let mut outside = certificate.clone();
+    outside.manifest.truncate(1);
+    outside.manifest[0].file_name = "../../../../../../etc/hostname".to_owned();
+    outside.manifest[0].sha256 = "f".repeat(64);
+    assert!(matches!(
+        check_artifacts_in_dir(&outside, dir.path()).unwrap()[..],
+        [ArtifactProblem::Missing { id: 11, .. }]
+    ));
 
     // The same check through a lookup, as a server would answer it.
     let all_missing = check_artifacts(&certificate, |_| None);
