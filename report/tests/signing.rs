@@ -88,6 +88,35 @@ fn re_evaluating_the_same_evidence_gives_the_same_signed_bytes() {
 }
 
 #[test]
+fn a_file_whose_numbers_a_tool_rewrote_still_verifies() {
+    let certificate = Evidence::standard().certificate(7, None);
+    let signed = signed(&certificate);
+    // What `jq .` does: 500.0 becomes 500.
+    fn integral_floats_as_integers(value: &mut serde_json::Value) {
+        match value {
+            serde_json::Value::Number(n) if n.is_f64() => {
+                let x = n.as_f64().unwrap();
+                if x.fract() == 0.0 && x.abs() < 1e15 {
+                    *value = serde_json::Value::from(x as i64);
+                }
+            }
+            serde_json::Value::Array(items) => {
+                items.iter_mut().for_each(integral_floats_as_integers)
+            }
+            serde_json::Value::Object(members) => {
+                members.values_mut().for_each(integral_floats_as_integers)
+            }
+            _ => {}
+        }
+    }
+    let mut value = serde_json::to_value(&signed).unwrap();
+    integral_floats_as_integers(&mut value);
+    let rewritten = serde_json::to_vec_pretty(&value).unwrap();
+    assert_ne!(rewritten, signed.to_json(), "some figure was rewritten");
+    assert_eq!(verify_file(&rewritten).unwrap(), signed);
+}
+
+#[test]
 fn one_changed_byte_of_the_json_fails_verification() {
     let certificate = Evidence::standard().certificate(7, None);
     let file = String::from_utf8(signed(&certificate).to_json()).unwrap();
