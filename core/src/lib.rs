@@ -7,6 +7,7 @@
 pub mod access;
 pub mod assess;
 pub mod audit;
+pub mod certificate;
 pub mod chart;
 pub mod claims;
 pub mod compare;
