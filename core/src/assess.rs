@@ -864,6 +864,14 @@ pub fn score(checks: Vec<Check>, scenarios: Vec<ScenarioVerdict>, policy: &Polic
     let failed_high = checks
         .iter()
         .any(|c| counted(c) == Outcome::Fail && c.severity >= Severity::High);
+    // A critical check nobody measured cannot be conditionally passed:
+    // unverified is never passed, and "conditional" would suggest it was
+    // close.
+    let unverified_critical: Vec<String> = checks
+        .iter()
+        .filter(|c| c.outcome == Outcome::Unverified && c.severity == Severity::Critical)
+        .map(|c| c.target.clone().unwrap_or_else(|| c.title.clone()))
+        .collect();
     for check in &checks {
         let what = check.target.clone().unwrap_or_else(|| check.title.clone());
         if let (Some(reason), Outcome::Fail | Outcome::Warn) = (&check.exempted, check.outcome) {
@@ -890,7 +898,7 @@ pub fn score(checks: Vec<Check>, scenarios: Vec<ScenarioVerdict>, policy: &Polic
     let commit_given = policy.commit.is_some();
     let verdict = if !failed_high && targets_met && coverage >= 0.9 && commit_given {
         Verdict::Certified
-    } else if !failed_critical {
+    } else if !failed_critical && unverified_critical.is_empty() {
         Verdict::Conditional
     } else {
         Verdict::NotCertified
@@ -907,6 +915,15 @@ pub fn score(checks: Vec<Check>, scenarios: Vec<ScenarioVerdict>, policy: &Polic
             format!(
                 "evidence covers {:.0} % of the checks; certification needs 90 %",
                 coverage * 100.0
+            ),
+        );
+    }
+    if !unverified_critical.is_empty() {
+        reasons.insert(
+            0,
+            format!(
+                "critical checks without evidence: {}; a verdict better than not certified needs them measured",
+                unverified_critical.join(", ")
             ),
         );
     }
@@ -1006,9 +1023,15 @@ mod tests {
         assert_eq!(assessment.coverage, 0.0);
         assert!(assessment.categories.iter().all(|c| c.score == 0.0));
         assert_eq!(assessment.categories.len(), 5, "no category is hidden");
-        // Nothing failed, so not a hard "not certified": conditional, with
-        // every unverified item as a reason.
-        assert_eq!(assessment.verdict, Verdict::Conditional);
+        // Nothing failed, but the critical targets were never measured:
+        // not certified, and the first reason says so.
+        assert_eq!(assessment.verdict, Verdict::NotCertified);
+        assert!(
+            assessment.reasons[0]
+                .starts_with("critical checks without evidence: p95 < 500 ms, error_rate < 0.1 %"),
+            "{}",
+            assessment.reasons[0]
+        );
         assert!(
             assessment
                 .reasons

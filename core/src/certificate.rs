@@ -16,7 +16,7 @@
 //! the same inputs give the same certificate, whatever order the runs,
 //! findings and manifest entries were given in.
 
-use crate::assess::{Assessment, Category, Check, Severity, Verdict};
+use crate::assess::{Assessment, Category, Check, EvidenceRef, Severity, Verdict};
 use crate::audit::Finding;
 use crate::run::{Run, ScenarioKind, SeriesPoint};
 use crate::scenarios::{ScenarioVerdict, Window};
@@ -87,7 +87,7 @@ pub struct CategoryRow {
     pub checks: u64,
     pub verified: u64,
     /// The evidence ids of the category's checks, sorted.
-    pub evidence: Vec<i64>,
+    pub evidence: Vec<EvidenceRef>,
 }
 
 /// One target check: a target against the run of one scenario kind (or the
@@ -107,7 +107,7 @@ pub struct TargetRow {
     /// Positive when the target holds with room to spare.
     pub margin: Option<f64>,
     pub margin_text: Option<String>,
-    pub evidence: Vec<i64>,
+    pub evidence: Vec<EvidenceRef>,
     pub detail: String,
     pub exempted: Option<String>,
 }
@@ -124,7 +124,7 @@ pub struct ScenarioRow {
     /// The headline figures as people read them, such as
     /// ("capacity", "180 users and 95.3/s").
     pub figures: Vec<Figure>,
-    pub evidence: Vec<i64>,
+    pub evidence: Vec<EvidenceRef>,
     /// The full verdict, when the run could be judged.
     pub verdict: Option<ScenarioVerdict>,
 }
@@ -222,7 +222,7 @@ pub struct FindingRow {
     pub fix: String,
     /// The maintainer's reason (and end date) when an exemption applies.
     pub exemption: Option<String>,
-    pub evidence: Vec<i64>,
+    pub evidence: Vec<EvidenceRef>,
 }
 
 /// A check without the evidence it needs, and what would verify it.
@@ -271,14 +271,14 @@ pub struct ClaimRow {
     pub status: ClaimStatus,
     /// What the evidence measured, for confirmed and contradicted claims.
     pub measured_text: Option<String>,
-    pub evidence: Vec<i64>,
+    pub evidence: Vec<EvidenceRef>,
 }
 
 /// One artifact the certificate used, as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ManifestEntry {
-    /// The evidence id checks cite.
-    pub id: i64,
+    /// The run or upload checks cite.
+    pub id: EvidenceRef,
     /// What the artifact is, such as `run (k6-ndjson)` or `redis-cli INFO`.
     pub kind: String,
     pub file_name: String,
@@ -314,12 +314,17 @@ pub struct CertificateInputs<'a> {
 
 impl Certificate {
     /// Every evidence id the certificate cites, sorted.
-    pub fn cited_evidence(&self) -> Vec<i64> {
+    pub fn cited_evidence(&self) -> Vec<EvidenceRef> {
         let mut ids = BTreeSet::new();
         ids.extend(self.categories.iter().flat_map(|c| c.evidence.iter()));
         ids.extend(self.targets.iter().flat_map(|t| t.evidence.iter()));
         ids.extend(self.scenarios.iter().flat_map(|s| s.evidence.iter()));
-        ids.extend(self.charts.iter().map(|c| &c.run.id));
+        let charted: Vec<EvidenceRef> = self
+            .charts
+            .iter()
+            .map(|c| EvidenceRef::Run(c.run.id))
+            .collect();
+        ids.extend(charted.iter());
         ids.extend(self.findings.iter().flat_map(|f| f.evidence.iter()));
         ids.extend(self.claims.iter().flatten().flat_map(|c| c.evidence.iter()));
         ids.into_iter().copied().collect()
@@ -327,7 +332,7 @@ impl Certificate {
 
     /// Evidence ids the certificate cites that no manifest entry accounts
     /// for: a complete certificate has none.
-    pub fn unresolved_evidence(&self) -> Vec<i64> {
+    pub fn unresolved_evidence(&self) -> Vec<EvidenceRef> {
         self.cited_evidence()
             .into_iter()
             .filter(|id| !self.manifest.iter().any(|m| m.id == *id))
@@ -358,7 +363,7 @@ pub fn build(inputs: CertificateInputs<'_>) -> Certificate {
         .categories
         .iter()
         .map(|score| {
-            let evidence: BTreeSet<i64> = assessment
+            let evidence: BTreeSet<EvidenceRef> = assessment
                 .checks
                 .iter()
                 .filter(|c| c.category == score.category)
@@ -907,7 +912,9 @@ fn run_chart(run_ref: &RunRef, run: &Run, assessment: &Assessment) -> RunChart {
     let verdict = assessment
         .checks
         .iter()
-        .find(|c| c.id == format!("scenario:{kind}") && c.evidence == [run_ref.id])
+        .find(|c| {
+            c.id == format!("scenario:{kind}") && c.evidence == [EvidenceRef::Run(run_ref.id)]
+        })
         .and_then(|_| assessment.scenarios.iter().find(|v| v.kind == kind));
     let mut bands = Vec::new();
     let mut knee_s = None;
@@ -1050,9 +1057,12 @@ mod tests {
         }
     }
 
-    fn manifest(id: i64) -> ManifestEntry {
+    fn manifest(evidence: EvidenceRef) -> ManifestEntry {
+        let id = match evidence {
+            EvidenceRef::Run(id) | EvidenceRef::Upload(id) => id,
+        };
         ManifestEntry {
-            id,
+            id: evidence,
             kind: "run (k6-ndjson)".to_owned(),
             file_name: format!("run-{id}.ndjson"),
             size: 1000 + id as u64,
@@ -1141,7 +1151,11 @@ mod tests {
                 )
             })
             .collect();
-        let mut manifest = vec![manifest(3), manifest(5), manifest(9)];
+        let mut manifest = vec![
+            manifest(EvidenceRef::Run(3)),
+            manifest(EvidenceRef::Run(5)),
+            manifest(EvidenceRef::Upload(9)),
+        ];
         let findings = if reverse {
             runs.reverse();
             manifest.reverse();
@@ -1186,11 +1200,21 @@ mod tests {
     fn every_cited_evidence_id_is_in_the_manifest() {
         let f = fixture();
         let cert = build(inputs(&f, false));
-        assert_eq!(cert.cited_evidence(), [3, 5, 9]);
+        assert_eq!(
+            cert.cited_evidence(),
+            [
+                EvidenceRef::Run(3),
+                EvidenceRef::Run(5),
+                EvidenceRef::Upload(9)
+            ]
+        );
         assert!(cert.unresolved_evidence().is_empty());
         let mut missing = inputs(&f, false);
-        missing.manifest.retain(|m| m.id != 9);
-        assert_eq!(build(missing).unresolved_evidence(), [9]);
+        missing.manifest.retain(|m| m.id != EvidenceRef::Upload(9));
+        assert_eq!(
+            build(missing).unresolved_evidence(),
+            [EvidenceRef::Upload(9)]
+        );
     }
 
     #[test]
@@ -1205,7 +1229,7 @@ mod tests {
         assert_eq!(p95.outcome, Outcome::Pass);
         assert_eq!(p95.measured_text.as_deref(), Some("420 ms"));
         assert_eq!(p95.margin_text.as_deref(), Some("+80 ms (16 %)"));
-        assert_eq!(p95.evidence, [5]);
+        assert_eq!(p95.evidence, [EvidenceRef::Run(5)]);
         assert_eq!(
             margin_text("error_rate < 0.1 %", -0.396, Some(-39600.0)),
             "-39.6 pp"
@@ -1236,7 +1260,7 @@ mod tests {
             .iter()
             .find(|s| s.kind == ScenarioKind::RampUp)
             .unwrap();
-        assert_eq!(ramp.evidence, [3]);
+        assert_eq!(ramp.evidence, [EvidenceRef::Run(3)]);
         let knee = ramp.figures.iter().find(|f| f.name == "knee").unwrap();
         // p95 = 100 + 100 i reaches 500 at i = 4 (40 s); p99 reaches 1 s at 8.
         assert!(
@@ -1299,7 +1323,7 @@ mod tests {
             ]
         );
         assert_eq!(cert.findings[0].location.as_deref(), Some("redis.conf:12"));
-        assert_eq!(cert.findings[0].evidence, [9]);
+        assert_eq!(cert.findings[0].evidence, [EvidenceRef::Upload(9)]);
         assert!(
             cert.findings[1].evidence.is_empty(),
             "unverified: no evidence"
@@ -1364,7 +1388,7 @@ mod tests {
             target: Some("p95 < 500 ms".to_owned()),
             status: ClaimStatus::Confirmed,
             measured_text: Some("420 ms".to_owned()),
-            evidence: vec![5],
+            evidence: vec![EvidenceRef::Run(5)],
         }]);
         let cert = build(input);
         let json = serde_json::to_string(&cert).unwrap();

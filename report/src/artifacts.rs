@@ -13,13 +13,13 @@ use std::path::{Path, PathBuf};
 pub enum ArtifactProblem {
     /// The artifact could not be found.
     Missing {
-        id: i64,
+        id: readiness_core::assess::EvidenceRef,
         file_name: String,
         expected: String,
     },
     /// The artifact was found but its bytes differ.
     Changed {
-        id: i64,
+        id: readiness_core::assess::EvidenceRef,
         file_name: String,
         expected: String,
         found: String,

@@ -144,14 +144,11 @@ fn or_none(value: Option<&str>) -> String {
         .unwrap_or_else(|| NONE.to_owned())
 }
 
-fn ids(ids: &[i64]) -> String {
+fn ids(ids: &[readiness_core::assess::EvidenceRef]) -> String {
     if ids.is_empty() {
         return NONE.to_owned();
     }
-    ids.iter()
-        .map(i64::to_string)
-        .collect::<Vec<_>>()
-        .join(", ")
+    ids.iter().map(|e| e.label()).collect::<Vec<_>>().join(", ")
 }
 
 fn outcome(outcome: Outcome, exempted: bool) -> String {

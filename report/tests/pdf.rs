@@ -6,6 +6,7 @@
 mod common;
 
 use common::{Evidence, flat, key, output_dir, page_count, pdf_text, poppler, signed, squash};
+use readiness_core::assess::EvidenceRef;
 use readiness_core::certificate::{ClaimRow, ClaimStatus};
 use readiness_report::{
     EMBEDDED_NAME, VerifyError, embedded_file, extract_signed, render_pdf, verify_file,
@@ -49,7 +50,7 @@ fn the_pdf_shows_the_verdict_every_target_and_every_sha256() {
         target: Some("p95 < 500 ms".to_owned()),
         status: ClaimStatus::Confirmed,
         measured_text: Some("125 ms".to_owned()),
-        evidence: vec![11],
+        evidence: vec![EvidenceRef::Run(11)],
     }];
     let certificate = Evidence::standard().certificate(7, Some(claims));
     let signed = signed(&certificate);

@@ -5,6 +5,7 @@
 mod common;
 
 use common::{Evidence, key, signed};
+use readiness_core::assess::EvidenceRef;
 use readiness_core::assess::Verdict;
 use readiness_core::targets::Outcome;
 use readiness_report::{
@@ -46,7 +47,7 @@ fn the_certificate_is_built_from_the_evidence() {
     // The k6 NDJSON fixture's p95, computed in core/tests/k6_ndjson.rs.
     assert_eq!(p95.measured_text.as_deref(), Some("125 ms"));
     assert_eq!(p95.outcome, Outcome::Pass);
-    assert_eq!(p95.evidence, [11]);
+    assert_eq!(p95.evidence, [EvidenceRef::Run(11)]);
     // The k6 summary fixture's 39.7 % of failed requests break the
     // critical error-rate target.
     assert_eq!(certificate.verdict, Verdict::NotCertified);
@@ -221,7 +222,7 @@ fn a_changed_or_missing_artifact_is_reported_by_id() {
     let expected_redis = certificate
         .manifest
         .iter()
-        .find(|m| m.id == 21)
+        .find(|m| m.id == EvidenceRef::Upload(21))
         .unwrap()
         .sha256
         .clone();
@@ -229,13 +230,13 @@ fn a_changed_or_missing_artifact_is_reported_by_id() {
         problems,
         [
             ArtifactProblem::Changed {
-                id: 21,
+                id: EvidenceRef::Upload(21),
                 file_name: "redis.conf".to_owned(),
                 expected: expected_redis.clone(),
                 found: sha256_hex(&bytes),
             },
             ArtifactProblem::Missing {
-                id: 23,
+                id: EvidenceRef::Upload(23),
                 file_name: "nginx.conf".to_owned(),
                 expected: certificate.manifest[4].sha256.clone(),
             },
@@ -253,7 +254,10 @@ fn a_changed_or_missing_artifact_is_reported_by_id() {
     outside.manifest[0].sha256 = "f".repeat(64);
     assert!(matches!(
         check_artifacts_in_dir(&outside, dir.path()).unwrap()[..],
-        [ArtifactProblem::Missing { id: 11, .. }]
+        [ArtifactProblem::Missing {
+            id: EvidenceRef::Run(11),
+            ..
+        }]
     ));
 
     // The same check through a lookup, as a server would answer it.

@@ -5,6 +5,7 @@
 #![allow(dead_code, reason = "each test file uses a part of the helpers")]
 
 use chrono::{DateTime, TimeZone, Utc};
+use readiness_core::assess::EvidenceRef;
 use readiness_core::assess::{AuditInput, Exemption, Policy, RunEvidence, assess};
 use readiness_core::audit::{Finding, Inputs, evaluate, load};
 use readiness_core::certificate::{
@@ -30,6 +31,8 @@ pub fn now() -> DateTime<Utc> {
 #[derive(Debug, Clone)]
 pub struct Artifact {
     pub id: i64,
+    /// A run's result, or else an audit upload.
+    pub run: bool,
     pub kind: String,
     pub file_name: String,
     pub bytes: Vec<u8>,
@@ -37,9 +40,18 @@ pub struct Artifact {
 }
 
 impl Artifact {
+    /// What checks cite for this artifact.
+    pub fn evidence(&self) -> EvidenceRef {
+        if self.run {
+            EvidenceRef::Run(self.id)
+        } else {
+            EvidenceRef::Upload(self.id)
+        }
+    }
+
     pub fn manifest_entry(&self) -> ManifestEntry {
         ManifestEntry {
-            id: self.id,
+            id: self.evidence(),
             kind: self.kind.clone(),
             file_name: self.file_name.clone(),
             size: self.bytes.len() as u64,
@@ -76,6 +88,7 @@ impl Evidence {
             runs: vec![
                 Artifact {
                     id: 11,
+                    run: true,
                     kind: "run (k6-ndjson)".to_owned(),
                     file_name: "xk6-dashboard-out-json-result.ndjson".to_owned(),
                     bytes: core_fixture("k6/xk6-dashboard-out-json-result.ndjson"),
@@ -83,6 +96,7 @@ impl Evidence {
                 },
                 Artifact {
                     id: 12,
+                    run: true,
                     kind: "run (k6-summary)".to_owned(),
                     file_name: "k6-reporter-handlesummary-simple.json".to_owned(),
                     bytes: core_fixture("k6/k6-reporter-handlesummary-simple.json"),
@@ -92,6 +106,7 @@ impl Evidence {
             audit: vec![
                 Artifact {
                     id: 21,
+                    run: false,
                     kind: "redis.conf".to_owned(),
                     file_name: "redis.conf".to_owned(),
                     bytes: core_fixture("audit/redis/redis.conf"),
@@ -99,6 +114,7 @@ impl Evidence {
                 },
                 Artifact {
                     id: 22,
+                    run: false,
                     kind: "php.ini".to_owned(),
                     file_name: "php.ini".to_owned(),
                     bytes: core_fixture("audit/php/laradock-php8.4.ini"),
@@ -106,6 +122,7 @@ impl Evidence {
                 },
                 Artifact {
                     id: 23,
+                    run: false,
                     kind: "nginx configuration".to_owned(),
                     file_name: "nginx.conf".to_owned(),
                     bytes: core_fixture("audit/nginx/nginx.conf"),
