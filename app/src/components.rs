@@ -59,13 +59,76 @@ pub fn HydrationMark() -> impl IntoView {
     view! { <span class="hydration-mark" hidden=true></span> }
 }
 
-/// The message shown when a page's data could not be loaded.
+/// The message shown when a page's data could not be loaded; when the
+/// answer is to sign in, a link to do so (and come back).
 #[component]
 pub fn LoadError(message: String) -> impl IntoView {
+    let sign_in = message.starts_with("sign in").then(|| {
+        let here = current_path();
+        let query = format!("next={}", percent(&here));
+        view! {
+            " "
+            <a href=format!("/login?{query}")>"Sign in"</a>
+        }
+    });
     view! {
         <p class="error" role="alert">
             {message}
+            {sign_in}
         </p>
+    }
+}
+
+/// The path (and query) of the page being shown.
+fn current_path() -> String {
+    #[cfg(feature = "ssr")]
+    {
+        use_context::<http::request::Parts>()
+            .and_then(|p| p.uri.path_and_query().map(|pq| pq.as_str().to_owned()))
+            .unwrap_or_else(|| "/".to_owned())
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        window()
+            .location()
+            .pathname()
+            .unwrap_or_else(|_| "/".to_owned())
+    }
+}
+
+/// Escapes a value for a query string.
+fn percent(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
+/// Who is signed in, with a sign-out button; or a link to sign in.
+#[component]
+pub fn UserBar() -> impl IntoView {
+    match crate::access_fns::me() {
+        Some(me) => view! {
+            <span class="user">
+                <span data-test="signed-in">{me.name.clone()}</span>
+                {me.is_admin.then(|| view! { " · " <a href="/admin/users">"Admin"</a> })}
+                <form method="post" action="/logout" class="inline-form">
+                    <button type="submit" class="link">"Sign out"</button>
+                </form>
+            </span>
+        }
+        .into_any(),
+        None => view! {
+            <a class="user" href="/login">
+                "Sign in"
+            </a>
+        }
+        .into_any(),
     }
 }
 

@@ -8,6 +8,7 @@
 // Leptos views are deeply nested types; the default limit is too low for them.
 #![recursion_limit = "256"]
 
+pub mod access_fns;
 pub mod components;
 pub mod pages;
 pub mod server_fns;
@@ -20,9 +21,32 @@ use leptos_router::{SsrMode, path};
 /// The name of the WASM, JS and CSS files under `/pkg`.
 pub const OUTPUT_NAME: &str = "readiness";
 
+/// The Content-Security-Policy: this site's scripts and styles, the WASM
+/// (`wasm-unsafe-eval`), and the page's inline hydration script by its
+/// nonce; nothing from elsewhere, no framing.
+pub fn content_security_policy(nonce: Option<&str>) -> String {
+    let nonce = nonce.map(|n| format!(" 'nonce-{n}'")).unwrap_or_default();
+    format!(
+        "default-src 'none'; script-src 'self'{nonce} 'wasm-unsafe-eval'; style-src 'self'; \
+         img-src 'self' data:; connect-src 'self'; font-src 'self'; form-action 'self'; \
+         frame-ancestors 'none'; base-uri 'none'"
+    )
+}
+
 /// The HTML document around every page.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     let theme = components::theme_choice();
+    #[cfg(feature = "ssr")]
+    {
+        leptos::nonce::provide_nonce();
+        if let (Some(nonce), Some(response)) = (
+            leptos::nonce::use_nonce(),
+            use_context::<leptos_axum::ResponseOptions>(),
+        ) && let Ok(value) = http::HeaderValue::from_str(&content_security_policy(Some(&nonce)))
+        {
+            response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
+        }
+    }
     view! {
         <!DOCTYPE html>
         <html lang="en" data-theme=theme.attribute()>
@@ -56,6 +80,7 @@ pub fn App() -> impl IntoView {
                 </a>
                 <span class="tagline">"production readiness from evidence"</span>
                 <components::HydrationMark />
+                <components::UserBar />
                 <components::ThemeButton choice=components::theme_choice() />
             </header>
             <main>
@@ -68,7 +93,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/projects/:slug/evidence") view=pages::evidence::EvidencePage ssr=SsrMode::Async />
                     <Route path=path!("/projects/:slug/host") view=pages::host::HostPage ssr=SsrMode::Async />
                     <Route path=path!("/projects/:slug/upload") view=pages::upload::UploadPage ssr=SsrMode::Async />
-                    <Route path=path!("/projects/:slug/tokens") view=pages::tokens::TokensPage ssr=SsrMode::Async />
+                    <Route path=path!("/projects/:slug/access") view=pages::access::AccessPage ssr=SsrMode::Async />
+                    <Route path=path!("/projects/:slug/tokens") view=pages::access::AccessPage ssr=SsrMode::Async />
+                    <Route path=path!("/login") view=pages::admin::LoginPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/users") view=pages::admin::UsersPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/log") view=pages::admin::LogPage ssr=SsrMode::Async />
                     <Route path=path!("/projects/:slug/targets") view=pages::targets::TargetsPage ssr=SsrMode::Async />
                     <Route path=path!("/projects/:slug/compare") view=pages::compare::ComparePage ssr=SsrMode::Async />
                     <Route path=path!("/projects/:slug/audit") view=pages::audit::AuditPage ssr=SsrMode::Async />

@@ -75,10 +75,65 @@ pub struct CompareView {
     pub targets: Vec<Target>,
 }
 
+/// Who the request being served is from.
 #[cfg(feature = "ssr")]
-mod backend {
+pub fn principal_now() -> readiness_core::access::Principal {
+    backend::principal()
+}
+
+#[cfg(feature = "ssr")]
+pub(crate) mod backend {
     use leptos::prelude::*;
+    pub use readiness_core::access::{Action, Principal};
     use readiness_store::{Store, StoreError};
+
+    /// Who is asking, as the server's middleware found.
+    pub fn principal() -> Principal {
+        use_context::<http::request::Parts>()
+            .and_then(|parts| parts.extensions.get::<Principal>().cloned())
+            .unwrap_or(Principal::Anonymous)
+    }
+
+    /// Refuses anyone but an admin.
+    pub fn require_admin() -> Result<(), ServerFnError> {
+        match readiness_core::access::is_admin(&principal()) {
+            readiness_core::access::Decision::Allow => Ok(()),
+            readiness_core::access::Decision::SignIn(why) => {
+                Err(to_server_error(StoreError::Unauthorized(why)))
+            }
+            readiness_core::access::Decision::Forbidden(why) => {
+                Err(to_server_error(StoreError::Forbidden(why)))
+            }
+            readiness_core::access::Decision::Hidden => Err(to_server_error(
+                StoreError::Forbidden("only an admin may do this".to_owned()),
+            )),
+        }
+    }
+
+    /// The project, when the one asking may do `action` in it.
+    pub async fn authorize(
+        store: &Store,
+        slug: &str,
+        action: Action,
+    ) -> Result<readiness_store::projects::ProjectRef, ServerFnError> {
+        store
+            .authorize(&principal(), slug, action)
+            .await
+            .map_err(to_server_error)
+    }
+
+    /// Records who did what; the action fails if it cannot be recorded.
+    pub async fn record(
+        store: &Store,
+        action: &str,
+        project: &readiness_store::projects::ProjectRef,
+        detail: &str,
+    ) -> Result<(), ServerFnError> {
+        store
+            .record(&principal(), action, Some(project), detail)
+            .await
+            .map_err(to_server_error)
+    }
 
     pub fn store() -> Result<Store, ServerFnError> {
         use_context::<Store>()
@@ -134,8 +189,18 @@ pub async fn load_projects() -> Result<Vec<ProjectOverview>, ServerFnError> {
     use backend::*;
     let store = store()?;
     let now = chrono::Utc::now();
+    let readable = store
+        .readable_projects(&principal())
+        .await
+        .map_err(to_server_error)?;
     let mut out = Vec::new();
-    for summary in store.list_projects().await.map_err(to_server_error)? {
+    for summary in store
+        .list_projects()
+        .await
+        .map_err(to_server_error)?
+        .into_iter()
+        .filter(|p| readable.contains(&p.slug))
+    {
         let project = store
             .project(&summary.slug)
             .await
@@ -169,17 +234,27 @@ pub async fn load_projects() -> Result<Vec<ProjectOverview>, ServerFnError> {
 pub async fn create_project(slug: String, name: String) -> Result<ProjectSummary, ServerFnError> {
     use backend::*;
     let slug = slug.trim().to_owned();
-    store()?
+    let who = principal();
+    if !who.is_admin() {
+        return Err(to_server_error(readiness_store::StoreError::Forbidden(
+            "only an admin may create projects".to_owned(),
+        )));
+    }
+    let store = store()?;
+    let created = store
         .create_project(&slug, &name)
         .await
-        .map_err(to_server_error)
+        .map_err(to_server_error)?;
+    let project = store.project(&slug).await.map_err(to_server_error)?;
+    record(&store, "project.create", &project, &created.name).await?;
+    Ok(created)
 }
 
 #[server]
 pub async fn load_project(slug: String) -> Result<ProjectRuns, ServerFnError> {
     use backend::*;
     let store = store()?;
-    let project = store.project(&slug).await.map_err(to_server_error)?;
+    let project = authorize(&store, &slug, Action::Read).await?;
     let mut runs = store.list_runs(project.id).await.map_err(to_server_error)?;
     let settings = store.targets(project.id).await.map_err(to_server_error)?;
     let total_runs = runs.len();
@@ -226,7 +301,7 @@ fn evidence_row(e: readiness_store::EvidenceSummary) -> readiness_store_view::Ev
 pub async fn runs_since(slug: String, after: i64) -> Result<Vec<RunSummary>, ServerFnError> {
     use backend::*;
     let store = store()?;
-    let project = store.project(&slug).await.map_err(to_server_error)?;
+    let project = authorize(&store, &slug, Action::Read).await?;
     let runs = store.list_runs(project.id).await.map_err(to_server_error)?;
     Ok(runs
         .into_iter()
@@ -243,7 +318,7 @@ pub async fn load_runs_page(
 ) -> Result<(ProjectRuns, usize), ServerFnError> {
     use backend::*;
     let store = store()?;
-    let project = store.project(&slug).await.map_err(to_server_error)?;
+    let project = authorize(&store, &slug, Action::Read).await?;
     let runs = store.list_runs(project.id).await.map_err(to_server_error)?;
     let settings = store.targets(project.id).await.map_err(to_server_error)?;
     let pages = runs.len().div_ceil(RUNS_PER_PAGE).max(1);
@@ -277,7 +352,7 @@ pub async fn load_assessment(
 ) -> Result<AssessmentView, ServerFnError> {
     use backend::*;
     let store = store()?;
-    let project = store.project(&slug).await.map_err(to_server_error)?;
+    let project = authorize(&store, &slug, Action::Read).await?;
     let runs = store.list_runs(project.id).await.map_err(to_server_error)?;
     let mut commits: Vec<String> = Vec::new();
     let mut environments: Vec<String> = Vec::new();
@@ -319,7 +394,7 @@ pub async fn save_targets(
     use backend::*;
     use readiness_store::TargetSettings;
     let store = store()?;
-    let project = store.project(&slug).await.map_err(to_server_error)?;
+    let project = authorize(&store, &slug, Action::Maintain).await?;
     let mut parsed = Vec::new();
     let mut errors = Vec::new();
     for (i, line) in targets.lines().enumerate() {
@@ -343,7 +418,19 @@ pub async fn save_targets(
         .set_targets(project.id, &settings)
         .await
         .map_err(to_server_error)?;
-    Ok(settings.targets.iter().map(ToString::to_string).collect())
+    let written: Vec<String> = settings.targets.iter().map(ToString::to_string).collect();
+    record(
+        &store,
+        "targets.set",
+        &project,
+        &format!(
+            "{}; evidence older than {} days is unverified",
+            written.join(", "),
+            settings.max_age_days
+        ),
+    )
+    .await?;
+    Ok(written)
 }
 
 #[server]
@@ -354,7 +441,7 @@ pub async fn load_comparison(
 ) -> Result<CompareView, ServerFnError> {
     use backend::*;
     let store = store()?;
-    let project = store.project(&slug).await.map_err(to_server_error)?;
+    let project = authorize(&store, &slug, Action::Read).await?;
     let runs = store.list_runs(project.id).await.map_err(to_server_error)?;
     let pick = |id: Option<i64>| id.and_then(|id| runs.iter().find(|r| r.id == id).cloned());
     let (baseline, candidate) = (pick(baseline), pick(candidate));
@@ -386,10 +473,25 @@ pub async fn load_comparison(
     })
 }
 
+/// Creates a token for CI; `scope` is `upload` or `read`.
 #[server]
-pub async fn create_token(slug: String) -> Result<String, ServerFnError> {
+pub async fn create_token(slug: String, scope: String) -> Result<String, ServerFnError> {
     use backend::*;
-    store()?.create_token(&slug).await.map_err(to_server_error)
+    let store = store()?;
+    let project = authorize(&store, &slug, Action::Administer).await?;
+    let scope: readiness_core::access::Scope = scope.parse().map_err(ServerFnError::new)?;
+    let token = store
+        .create_token(&slug, scope, &principal().actor())
+        .await
+        .map_err(to_server_error)?;
+    record(
+        &store,
+        "token.create",
+        &project,
+        &format!("{}… ({scope})", &token[..10]),
+    )
+    .await?;
+    Ok(token)
 }
 
 /// A run's page data: the run and the project's targets it is judged by.
@@ -403,6 +505,15 @@ pub struct RunPage {
 pub async fn load_run(id: i64) -> Result<RunPage, ServerFnError> {
     use backend::*;
     let store = store()?;
+    let slug = match store.project_of_run(id).await {
+        Err(readiness_store::StoreError::NotFound(_)) if principal() == Principal::Anonymous => {
+            return Err(to_server_error(readiness_store::StoreError::Unauthorized(
+                "sign in to see this run".to_owned(),
+            )));
+        }
+        other => other.map_err(to_server_error)?,
+    };
+    authorize(&store, &slug, Action::Read).await?;
     let mut detail = store.run_detail(id).await.map_err(to_server_error)?;
     // The page shows figures, not distributions: the histograms stay on
     // the server.
@@ -457,7 +568,7 @@ pub async fn load_audit(slug: String) -> Result<AuditView, ServerFnError> {
     use readiness_core::audit::{self, Inputs};
     use readiness_core::targets::Metric;
     let store = store()?;
-    let project = store.project(&slug).await.map_err(to_server_error)?;
+    let project = authorize(&store, &slug, Action::Read).await?;
     let settings = store.targets(project.id).await.map_err(to_server_error)?;
     let policy = Policy {
         max_age_days: settings.max_age_days,
@@ -559,7 +670,7 @@ pub async fn exempt_rule(
 ) -> Result<String, ServerFnError> {
     use backend::*;
     let store = store()?;
-    let project = store.project(&slug).await.map_err(to_server_error)?;
+    let project = authorize(&store, &slug, Action::Maintain).await?;
     let date: chrono::NaiveDate = expires_on.parse().map_err(|_| {
         ServerFnError::new(format!("`{expires_on}` is not a date: expected YYYY-MM-DD"))
     })?;
@@ -572,6 +683,13 @@ pub async fn exempt_rule(
         .exempt(project.id, &rule, &reason, date)
         .await
         .map_err(to_server_error)?;
+    record(
+        &store,
+        "exemption.set",
+        &project,
+        &format!("{rule} until {date}: {reason}"),
+    )
+    .await?;
     Ok(rule)
 }
 
@@ -605,7 +723,7 @@ pub async fn load_evidence(
 ) -> Result<EvidencePage, ServerFnError> {
     use backend::*;
     let store = store()?;
-    let project = store.project(&slug).await.map_err(to_server_error)?;
+    let project = authorize(&store, &slug, Action::Read).await?;
     let all = store
         .list_artifacts(project.id)
         .await
@@ -692,7 +810,7 @@ pub async fn load_host(
 ) -> Result<(String, Option<readiness_core::audit::HostProfile>), ServerFnError> {
     use backend::*;
     let store = store()?;
-    let project = store.project(&slug).await.map_err(to_server_error)?;
+    let project = authorize(&store, &slug, Action::Read).await?;
     let host = store
         .host_profile(project.id)
         .await
@@ -796,10 +914,17 @@ pub async fn save_host(
         )));
     }
     let store = store()?;
-    let project = store.project(&slug).await.map_err(to_server_error)?;
+    let project = authorize(&store, &slug, Action::Maintain).await?;
     store
         .set_host_profile(project.id, &profile)
         .await
         .map_err(to_server_error)?;
+    record(
+        &store,
+        "host.set",
+        &project,
+        &format!("{} servers", profile.servers.len()),
+    )
+    .await?;
     Ok(profile)
 }

@@ -128,6 +128,13 @@ impl std::fmt::Display for EvidenceRef {
 }
 
 impl EvidenceRef {
+    /// The row id in its table (`runs` or `uploads`).
+    pub fn id(self) -> i64 {
+        match self {
+            EvidenceRef::Run(id) | EvidenceRef::Upload(id) => id,
+        }
+    }
+
     /// How pages and reports name it: `run 12`, `evidence 3`.
     pub fn label(self) -> String {
         match self {
@@ -864,12 +871,17 @@ pub fn score(checks: Vec<Check>, scenarios: Vec<ScenarioVerdict>, policy: &Polic
     let failed_high = checks
         .iter()
         .any(|c| counted(c) == Outcome::Fail && c.severity >= Severity::High);
-    // A critical check nobody measured cannot be conditionally passed:
+    // A critical target nobody measured cannot be conditionally passed:
     // unverified is never passed, and "conditional" would suggest it was
-    // close.
+    // close. (Audit rules without their evidence stay unverified reasons of
+    // a conditional verdict, as DESIGN.md has it.)
     let unverified_critical: Vec<String> = checks
         .iter()
-        .filter(|c| c.outcome == Outcome::Unverified && c.severity == Severity::Critical)
+        .filter(|c| {
+            c.target.is_some()
+                && c.outcome == Outcome::Unverified
+                && c.severity == Severity::Critical
+        })
         .map(|c| c.target.clone().unwrap_or_else(|| c.title.clone()))
         .collect();
     for check in &checks {
@@ -922,7 +934,7 @@ pub fn score(checks: Vec<Check>, scenarios: Vec<ScenarioVerdict>, policy: &Polic
         reasons.insert(
             0,
             format!(
-                "critical checks without evidence: {}; a verdict better than not certified needs them measured",
+                "critical targets without evidence: {}; a verdict better than not certified needs them measured",
                 unverified_critical.join(", ")
             ),
         );
@@ -1028,7 +1040,7 @@ mod tests {
         assert_eq!(assessment.verdict, Verdict::NotCertified);
         assert!(
             assessment.reasons[0]
-                .starts_with("critical checks without evidence: p95 < 500 ms, error_rate < 0.1 %"),
+                .starts_with("critical targets without evidence: p95 < 500 ms, error_rate < 0.1 %"),
             "{}",
             assessment.reasons[0]
         );

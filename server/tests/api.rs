@@ -183,7 +183,7 @@ async fn bad_uploads_get_a_clear_4xx_and_store_nothing() {
             good.clone(),
             401,
             "unauthorized",
-            "missing API token",
+            "send `Authorization: Bearer <token>`",
         ),
         case(
             "wrong token",
@@ -248,7 +248,7 @@ async fn bad_uploads_get_a_clear_4xx_and_store_nothing() {
     ];
     for c in cases {
         let mut request = server
-            .http
+            .anon
             .post(format!(
                 "{}/api/v1/projects/{}/runs?{}",
                 server.url, c.slug, c.query

@@ -237,7 +237,6 @@ async fn a_whole_stack_changes_the_scores_and_the_host_profile_changes_them_agai
     let res = server
         .http
         .put(format!("{}/api/v1/projects/chom/host", server.url))
-        .bearer_auth(&token)
         .json(&host)
         .send()
         .await
@@ -256,7 +255,6 @@ async fn a_whole_stack_changes_the_scores_and_the_host_profile_changes_them_agai
     let res = server
         .http
         .put(format!("{}/api/v1/projects/chom/exemptions/redis.maxmemory", server.url))
-        .bearer_auth(&token)
         .json(&json!({"reason": "the container's memory limit bounds Redis", "expires_on": "2099-01-01"}))
         .send()
         .await
@@ -286,7 +284,6 @@ async fn a_whole_stack_changes_the_scores_and_the_host_profile_changes_them_agai
                 "{}/api/v1/projects/chom/exemptions/redis.maxmemory",
                 server.url
             ))
-            .bearer_auth(&token)
             .json(&body)
             .send()
             .await

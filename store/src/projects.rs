@@ -101,4 +101,30 @@ impl Store {
             ))),
         }
     }
+
+    /// The project a run belongs to.
+    pub async fn project_of_run(&self, run_id: i64) -> Result<String> {
+        sqlx::query(
+            "SELECT p.slug FROM runs r JOIN projects p ON p.id = r.project_id WHERE r.id = ?",
+        )
+        .bind(run_id)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("no run has the id {run_id}")))?
+        .try_get("slug")
+        .map_err(Into::into)
+    }
+
+    /// The project an evidence upload belongs to.
+    pub async fn project_of_evidence(&self, evidence_id: i64) -> Result<String> {
+        sqlx::query(
+            "SELECT p.slug FROM evidence e JOIN projects p ON p.id = e.project_id WHERE e.id = ?",
+        )
+        .bind(evidence_id)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("no evidence has the id {evidence_id}")))?
+        .try_get("slug")
+        .map_err(Into::into)
+    }
 }

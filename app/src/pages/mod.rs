@@ -1,5 +1,7 @@
 //! One module per page.
 
+pub mod access;
+pub mod admin;
 pub mod assessment;
 pub mod audit;
 pub mod compare;
@@ -9,7 +11,6 @@ pub mod project;
 pub mod projects;
 pub mod run;
 pub mod targets;
-pub mod tokens;
 pub mod upload;
 
 use leptos::prelude::*;

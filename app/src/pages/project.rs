@@ -50,7 +50,7 @@ pub fn ProjectNav(slug: String, current: &'static str) -> impl IntoView {
         ("Audit", "/audit".to_owned()),
         ("Targets", "/targets".to_owned()),
         ("Host profile", "/host".to_owned()),
-        ("CI tokens", "/tokens".to_owned()),
+        ("Access", "/access".to_owned()),
     ];
     view! {
         <nav class="project-nav" aria-label="Project">
@@ -462,7 +462,7 @@ fn RunsTable(runs: Vec<RunSummary>, targets: Vec<Target>, live: Option<String>) 
             fallback=|| {
                 view! {
                     <p class="empty">
-                        "No runs yet. Upload a result on the upload page, or from CI with a project token (see CI tokens)."
+                        "No runs yet. Upload a result on the upload page, or from CI with a project token (see Access)."
                     </p>
                 }
             }

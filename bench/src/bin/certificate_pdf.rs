@@ -12,7 +12,7 @@
 use chrono::{DateTime, TimeZone, Utc};
 use readiness_bench::Rng;
 use readiness_core::assess::{
-    AuditInput, Category, Exemption, Policy, RunEvidence, Severity, assess,
+    AuditInput, Category, EvidenceRef, Exemption, Policy, RunEvidence, Severity, assess,
 };
 use readiness_core::audit::model::Origin;
 use readiness_core::audit::{Evaluation, Finding};
@@ -185,10 +185,10 @@ fn main() {
         .collect();
     let manifest: Vec<ManifestEntry> = runs
         .iter()
-        .map(|(s, _)| (s.id, s.sha256.clone(), "run (k6-ndjson)"))
+        .map(|(s, _)| (EvidenceRef::Run(s.id), s.sha256.clone(), "run (k6-ndjson)"))
         .chain(audit_ids.iter().map(|id| {
             (
-                *id,
+                EvidenceRef::Upload(*id),
                 format!("{:064x}", rng.next_u64()),
                 "php-fpm configuration",
             )
@@ -196,8 +196,8 @@ fn main() {
         .map(|(id, sha256, kind)| ManifestEntry {
             id,
             kind: kind.to_owned(),
-            file_name: format!("results-{id}.ndjson.gz"),
-            size: 1_000_000 + id as u64 * 977,
+            file_name: format!("results-{}.ndjson.gz", id.id()),
+            size: 1_000_000 + id.id() as u64 * 977,
             sha256,
             uploaded_at: now() - chrono::Duration::hours(1),
             commit: Some(COMMIT.to_owned()),

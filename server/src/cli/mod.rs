@@ -1,5 +1,6 @@
 //! The command line: `serve`, and the commands CI and admins run.
 
+mod access;
 mod audit;
 mod gate;
 mod ingest;
@@ -8,6 +9,7 @@ mod upload;
 use crate::config::{DbArgs, ServeConfig};
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use readiness_core::access::Scope;
 use readiness_store::Store;
 use std::process::ExitCode;
 
@@ -34,6 +36,11 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Manage users and their roles.
+    User {
+        #[command(subcommand)]
+        command: access::UserCommand,
+    },
     /// Parse a load-test result and print its normalized run; needs no
     /// server and no database.
     Ingest(ingest::IngestArgs),
@@ -56,6 +63,20 @@ enum ProjectCommand {
         /// The project's display name (defaults to the slug).
         #[arg(long)]
         name: Option<String>,
+        /// Readable by everyone, signed in or not (changes still need a
+        /// role). Projects are private by default.
+        #[arg(long)]
+        public: bool,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Change a project: make it public or private.
+    Set {
+        slug: String,
+        #[arg(long, conflicts_with = "private")]
+        public: bool,
+        #[arg(long)]
+        private: bool,
         #[command(flatten)]
         db: DbArgs,
     },
@@ -73,12 +94,31 @@ enum TokenCommand {
         /// The project the token may upload to.
         #[arg(long)]
         project: String,
+        /// `upload` (upload and read) or `read` (read only).
+        #[arg(long, default_value = "upload")]
+        scope: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// List a project's tokens: id, first characters, scope, created, last
+    /// used, revoked.
+    List {
+        #[arg(long)]
+        project: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Revoke a token by the id `token list` shows.
+    Revoke {
+        #[arg(long)]
+        project: String,
+        id: i64,
         #[command(flatten)]
         db: DbArgs,
     },
 }
 
-async fn open(db: &DbArgs) -> anyhow::Result<Store> {
+pub(crate) async fn open(db: &DbArgs) -> anyhow::Result<Store> {
     Store::open(&db.db)
         .await
         .with_context(|| format!("cannot open the database {}", db.db.display()))
@@ -90,11 +130,43 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             crate::http::serve(config).await?;
         }
         Command::Project { command } => match command {
-            ProjectCommand::Create { slug, name, db } => {
+            ProjectCommand::Create {
+                slug,
+                name,
+                public,
+                db,
+            } => {
                 let store = open(&db).await?;
                 let name = name.unwrap_or_else(|| slug.clone());
-                let project = store.create_project(&slug, &name).await?;
-                println!("created project {} ({})", project.slug, project.name);
+                let created = store.create_project(&slug, &name).await?;
+                let project = store.project(&slug).await?;
+                store.set_public(&project, public).await?;
+                let visibility = if public { "public" } else { "private" };
+                store
+                    .record_as("cli", "project.create", Some(&project), visibility)
+                    .await?;
+                println!(
+                    "created {visibility} project {} ({})",
+                    created.slug, created.name
+                );
+            }
+            ProjectCommand::Set {
+                slug,
+                public,
+                private,
+                db,
+            } => {
+                if !public && !private {
+                    anyhow::bail!("say --public or --private");
+                }
+                let store = open(&db).await?;
+                let project = store.project(&slug).await?;
+                store.set_public(&project, public).await?;
+                let visibility = if public { "public" } else { "private" };
+                store
+                    .record_as("cli", "project.visibility", Some(&project), visibility)
+                    .await?;
+                println!("{slug} is now {visibility}");
             }
             ProjectCommand::List { db } => {
                 let store = open(&db).await?;
@@ -104,12 +176,53 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         },
         Command::Token { command } => match command {
-            TokenCommand::Create { project, db } => {
+            TokenCommand::Create { project, scope, db } => {
+                let scope: Scope = scope.parse().map_err(anyhow::Error::msg)?;
                 let store = open(&db).await?;
-                let token = store.create_token(&project).await?;
+                let token = store.create_token(&project, scope, "cli").await?;
+                let project = store.project(&project).await?;
+                store
+                    .record_as(
+                        "cli",
+                        "token.create",
+                        Some(&project),
+                        &format!("{}… ({scope})", &token[..10]),
+                    )
+                    .await?;
                 println!("{token}");
             }
+            TokenCommand::List { project, db } => {
+                let store = open(&db).await?;
+                let project = store.project(&project).await?;
+                let time = |t: Option<chrono::DateTime<chrono::Utc>>| {
+                    t.map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+                        .unwrap_or_else(|| "-".to_owned())
+                };
+                println!("id\ttoken\tscope\tcreated\tby\tlast used\trevoked");
+                for t in store.list_tokens(&project).await? {
+                    println!(
+                        "{}\t{}…\t{}\t{}\t{}\t{}\t{}",
+                        t.id,
+                        t.hint,
+                        t.scope,
+                        time(Some(t.created_at)),
+                        t.created_by.unwrap_or_else(|| "-".to_owned()),
+                        time(t.last_used_at),
+                        time(t.revoked_at)
+                    );
+                }
+            }
+            TokenCommand::Revoke { project, id, db } => {
+                let store = open(&db).await?;
+                let project = store.project(&project).await?;
+                let hint = store.revoke_token(&project, id).await?;
+                store
+                    .record_as("cli", "token.revoke", Some(&project), &format!("{hint}…"))
+                    .await?;
+                println!("revoked token {id} ({hint}…)");
+            }
         },
+        Command::User { command } => access::run(command).await?,
         Command::Ingest(args) => return ingest::run(args),
         Command::Upload(args) => return upload::run(args).await,
         Command::Gate(args) => return gate::run(args).await,

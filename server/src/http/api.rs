@@ -3,18 +3,21 @@
 use super::AppState;
 use super::error::{ApiError, ApiResult};
 use crate::evidence::{self, EvidenceError, FileSource};
+use axum::Extension;
 use axum::Json;
 use axum::extract::FromRequest;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use readiness_core::access::{Action, Principal};
 use readiness_core::formats::Format;
 use readiness_core::input::Source;
 use readiness_core::model::{ArtifactEntry, Provenance, RunSummary};
 use readiness_core::run::ScenarioKind;
 use readiness_core::targets::Target;
-use readiness_store::{CompressedArtifact, Inserted, NewRun, TargetSettings, TokenOwner};
+use readiness_store::projects::ProjectRef;
+use readiness_store::{CompressedArtifact, Inserted, NewRun, TargetSettings};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -22,12 +25,22 @@ pub fn router(state: AppState) -> axum::Router<AppState> {
     axum::Router::new()
         .route("/health", get(health))
         .route(
+            "/session",
+            get(super::auth::get_session)
+                .post(super::auth::post_session)
+                .delete(super::auth::delete_session),
+        )
+        .route(
             "/projects/{project}/runs",
             // Uploads enforce their own limit while streaming to disk; the
             // extractors' 2 MiB default would cut multipart uploads short.
             get(list_runs)
                 .post(upload_run)
-                .layer(axum::extract::DefaultBodyLimit::disable()),
+                .layer(axum::extract::DefaultBodyLimit::disable())
+                .layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    super::auth::upload_limit,
+                )),
         )
         .route(
             "/projects/{project}/targets",
@@ -37,7 +50,11 @@ pub fn router(state: AppState) -> axum::Router<AppState> {
             "/projects/{project}/evidence",
             get(super::audit::list_evidence)
                 .post(super::audit::upload_evidence)
-                .layer(axum::extract::DefaultBodyLimit::disable()),
+                .layer(axum::extract::DefaultBodyLimit::disable())
+                .layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    super::auth::upload_limit,
+                )),
         )
         .route("/projects/{project}/audit", get(super::audit::findings))
         .route(
@@ -66,50 +83,32 @@ async fn health(State(state): State<AppState>) -> ApiResult<Json<serde_json::Val
     Ok(Json(json!({"status": "ok"})))
 }
 
-/// The project a bearer token belongs to, or why the request may not go on.
-async fn authenticate(state: &AppState, headers: &HeaderMap) -> ApiResult<TokenOwner> {
-    let Some(value) = headers.get(header::AUTHORIZATION) else {
-        return Err(ApiError::unauthorized(
-            "missing API token: send `Authorization: Bearer <token>`; an admin creates one \
-             with `readiness token create --project <slug>`",
-        ));
-    };
-    let token = value
-        .to_str()
-        .ok()
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
-        .ok_or_else(|| {
-            ApiError::unauthorized("malformed Authorization header: expected `Bearer <token>`")
-        })?;
-    let owner = state
-        .store
-        .authenticate_token(token)
-        .await?
-        .ok_or_else(|| ApiError::unauthorized("the API token is not valid (unknown or revoked)"))?;
-    if let Err(err) = state.store.touch_token(owner.token_id).await {
-        // Recording last use is bookkeeping; the upload must not fail on it.
-        tracing::warn!(error = %err, "cannot record token use");
-    }
-    Ok(owner)
+/// The project named in a path, when the one asking may do `action` in it.
+pub(super) async fn project_for(
+    state: &AppState,
+    principal: &Principal,
+    slug: &str,
+    action: Action,
+) -> ApiResult<ProjectRef> {
+    Ok(state.store.authorize(principal, slug, action).await?)
 }
 
-/// The project a request may change: the token's project, which must be
-/// the one named in the path.
-pub(super) async fn authenticate_for(
+/// The project of a run (or an evidence upload), when the one asking may
+/// do `action` in it. An anonymous request learns nothing about ids it
+/// may not read.
+async fn project_of(
     state: &AppState,
-    headers: &HeaderMap,
-    slug: &str,
-) -> ApiResult<readiness_store::projects::ProjectRef> {
-    let owner = authenticate(state, headers).await?;
-    let project = state.store.project(slug).await?;
-    if owner.project_id != project.id {
-        return Err(ApiError::forbidden(format!(
-            "this token belongs to another project; use a token created for `{}`",
-            project.slug
-        )));
+    principal: &Principal,
+    slug: readiness_store::Result<String>,
+    action: Action,
+) -> ApiResult<ProjectRef> {
+    match slug {
+        Ok(slug) => project_for(state, principal, &slug, action).await,
+        Err(readiness_store::StoreError::NotFound(_)) if *principal == Principal::Anonymous => Err(
+            ApiError::unauthorized("sign in (or send a token) to read runs and evidence"),
+        ),
+        Err(err) => Err(err.into()),
     }
-    Ok(project)
 }
 
 /// Metadata CI sends with an upload, as query parameters.
@@ -440,32 +439,27 @@ pub(super) fn prepare(
 
 async fn upload_run(
     State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
     Path(slug): Path<String>,
     RawQuery(query): RawQuery,
     request: axum::extract::Request,
 ) -> ApiResult<Response> {
     let headers = request.headers().clone();
-    let owner = authenticate(&state, &headers).await?;
-    let project = state.store.project(&slug).await?;
-    if owner.project_id != project.id {
-        return Err(ApiError::forbidden(format!(
-            "this token belongs to another project; use a token created for `{}`",
-            project.slug
-        )));
-    }
+    let project = project_for(&state, &principal, &slug, Action::Upload).await?;
     let mut params = UploadParams::parse(query.as_deref())?;
     let work = state
         .work_dir()
         .map_err(internal("cannot create a work folder"))?;
     let files = receive(&state, request, work.path(), &mut params).await?;
     let base = public_url(&state, &headers);
-    store_run(&state, &project, files, work, &params, &base).await
+    store_run(&state, &principal, &project, files, work, &params, &base).await
 }
 
 /// Parses spooled upload files as one run and stores it with its artifact;
 /// the same bytes again answer with the run already stored.
 pub(super) async fn store_run(
     state: &AppState,
+    principal: &Principal,
     project: &readiness_store::projects::ProjectRef,
     files: Vec<FileSource>,
     work: tempfile::TempDir,
@@ -547,6 +541,18 @@ pub(super) async fn store_run(
         .await?;
     match inserted {
         Inserted::Created(summary) => {
+            state
+                .store
+                .record(
+                    principal,
+                    "upload.run",
+                    Some(project),
+                    &format!(
+                        "run {} from {} ({} bytes, sha256 {})",
+                        summary.id, prepared.file_name, prepared.artifact.size, summary.sha256
+                    ),
+                )
+                .await?;
             let body = json!({
                 "id": summary.id,
                 "url": format!("{base}/runs/{}", summary.id),
@@ -576,9 +582,10 @@ async fn existing_run(state: &AppState, base: &str, summary: RunSummary) -> ApiR
 
 async fn list_runs(
     State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
     Path(slug): Path<String>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    let project = state.store.project(&slug).await?;
+    let project = project_for(&state, &principal, &slug, Action::Read).await?;
     let runs: Vec<RunSummary> = state.store.list_runs(project.id).await?;
     Ok(Json(json!({"project": project.slug, "runs": runs})))
 }
@@ -594,9 +601,18 @@ fn run_id(raw: &str) -> ApiResult<i64> {
 
 async fn run_detail(
     State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    let detail = state.store.run_detail(run_id(&id)?).await?;
+    let id = run_id(&id)?;
+    project_of(
+        &state,
+        &principal,
+        state.store.project_of_run(id).await,
+        Action::Read,
+    )
+    .await?;
+    let detail = state.store.run_detail(id).await?;
     Ok(Json(json!({
         "id": detail.summary.id,
         "project": detail.project_slug,
@@ -609,15 +625,25 @@ async fn run_detail(
 
 async fn run_artifact(
     State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
-    let artifact = state.store.run_artifact(run_id(&id)?).await?;
+    let id = run_id(&id)?;
+    project_of(
+        &state,
+        &principal,
+        state.store.project_of_run(id).await,
+        Action::Read,
+    )
+    .await?;
+    let artifact = state.store.run_artifact(id).await?;
     Ok(download(artifact))
 }
 
 /// An evidence upload's artifact, as received.
 async fn evidence_artifact(
     State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
     let id = id.parse::<i64>().map_err(|_| {
@@ -626,6 +652,13 @@ async fn evidence_artifact(
             format!("`{id}` is not an evidence id: expected a whole number such as 12"),
         )
     })?;
+    project_of(
+        &state,
+        &principal,
+        state.store.project_of_evidence(id).await,
+        Action::Read,
+    )
+    .await?;
     let artifact = state.store.evidence_artifact(id).await?;
     Ok(download(artifact))
 }
@@ -669,9 +702,10 @@ struct TargetsBody {
 
 async fn get_targets(
     State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
     Path(slug): Path<String>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    let project = state.store.project(&slug).await?;
+    let project = project_for(&state, &principal, &slug, Action::Read).await?;
     let settings = state.store.targets(project.id).await?;
     Ok(Json(json!({
         "targets": settings.targets.iter().map(ToString::to_string).collect::<Vec<_>>(),
@@ -716,18 +750,11 @@ pub fn parse_targets(expressions: &[String]) -> Result<Vec<Target>, ApiError> {
 
 async fn put_targets(
     State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
     Path(slug): Path<String>,
-    headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> ApiResult<Json<serde_json::Value>> {
-    let owner = authenticate(&state, &headers).await?;
-    let project = state.store.project(&slug).await?;
-    if owner.project_id != project.id {
-        return Err(ApiError::forbidden(format!(
-            "this token belongs to another project; use a token created for `{}`",
-            project.slug
-        )));
-    }
+    let project = project_for(&state, &principal, &slug, Action::Maintain).await?;
     let body: TargetsBody = serde_json::from_slice(&body).map_err(|e| {
         ApiError::bad_request(
             "bad_json",
@@ -743,6 +770,20 @@ async fn put_targets(
         max_age_days: body.max_age_days.unwrap_or(current.max_age_days),
     };
     state.store.set_targets(project.id, &settings).await?;
+    let written: Vec<String> = settings.targets.iter().map(ToString::to_string).collect();
+    state
+        .store
+        .record(
+            &principal,
+            "targets.set",
+            Some(&project),
+            &format!(
+                "{}; evidence older than {} days is unverified",
+                written.join(", "),
+                settings.max_age_days
+            ),
+        )
+        .await?;
     Ok(Json(json!({
         "targets": settings.targets.iter().map(ToString::to_string).collect::<Vec<_>>(),
         "max_age_days": settings.max_age_days,
@@ -758,6 +799,7 @@ struct AssessmentParams {
 
 async fn assessment(
     State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
     Path(slug): Path<String>,
     RawQuery(query): RawQuery,
 ) -> ApiResult<Json<serde_json::Value>> {
@@ -769,7 +811,7 @@ async fn assessment(
             )
         })?;
     let clean = |v: Option<String>| v.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
-    let project = state.store.project(&slug).await?;
+    let project = project_for(&state, &principal, &slug, Action::Read).await?;
     let assessment = state
         .store
         .assessment(
@@ -786,9 +828,24 @@ async fn assessment(
 
 async fn compare_runs(
     State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
     Path((a, b)): Path<(String, String)>,
 ) -> ApiResult<Json<serde_json::Value>> {
     let (a, b) = (run_id(&a)?, run_id(&b)?);
+    project_of(
+        &state,
+        &principal,
+        state.store.project_of_run(a).await,
+        Action::Read,
+    )
+    .await?;
+    project_of(
+        &state,
+        &principal,
+        state.store.project_of_run(b).await,
+        Action::Read,
+    )
+    .await?;
     let baseline = state.store.run_detail(a).await?;
     let candidate = state.store.run_detail(b).await?;
     if baseline.project_slug != candidate.project_slug {

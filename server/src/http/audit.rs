@@ -3,12 +3,13 @@
 //! project's current findings.
 
 use super::AppState;
-use super::api::{UploadParams, authenticate_for, evidence_error, internal, prepare, receive};
+use super::api::{UploadParams, evidence_error, internal, prepare, project_for, receive};
 use super::error::{ApiError, ApiResult};
-use axum::Json;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use readiness_core::access::{Action, Principal};
 use readiness_core::assess::Policy;
 use readiness_core::audit::{self, HostProfile, Inputs};
 use readiness_core::input::{MemorySource, Source};
@@ -51,24 +52,25 @@ fn in_memory(files: &[crate::evidence::FileSource]) -> Result<Vec<MemorySource>,
 
 pub async fn upload_evidence(
     State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
     Path(slug): Path<String>,
     RawQuery(query): RawQuery,
     request: axum::extract::Request,
 ) -> ApiResult<Response> {
-    let headers = request.headers().clone();
-    let project = authenticate_for(&state, &headers, &slug).await?;
+    let project = project_for(&state, &principal, &slug, Action::Upload).await?;
     let mut params = UploadParams::parse(query.as_deref())?;
     let work = state
         .work_dir()
         .map_err(internal("cannot create a work folder"))?;
     let files = receive(&state, request, work.path(), &mut params).await?;
-    store_evidence(&state, &project, files, work, &params).await
+    store_evidence(&state, &principal, &project, files, work, &params).await
 }
 
 /// Reads spooled upload files as audit evidence, stores them with their
 /// artifact, and answers with what was recognised and the findings.
 pub(super) async fn store_evidence(
     state: &AppState,
+    principal: &Principal,
     project: &readiness_store::projects::ProjectRef,
     files: Vec<crate::evidence::FileSource>,
     work: tempfile::TempDir,
@@ -106,6 +108,24 @@ pub(super) async fn store_evidence(
             files: &stack.files,
         })
         .await?;
+    if created {
+        let kinds: Vec<&str> = summary.files.iter().map(|(_, k)| k.label()).collect();
+        state
+            .store
+            .record(
+                principal,
+                "upload.evidence",
+                Some(project),
+                &format!(
+                    "evidence {} from {} ({}; sha256 {})",
+                    summary.id,
+                    summary.file_name,
+                    kinds.join(", "),
+                    summary.sha256
+                ),
+            )
+            .await?;
+    }
     let inputs = inputs_for(state, project.id).await?;
     let findings = audit::evaluate(&stack, &inputs);
     let status = if created {
@@ -143,9 +163,10 @@ pub async fn inputs_for(state: &AppState, project_id: i64) -> ApiResult<Inputs> 
 
 pub async fn list_evidence(
     State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
     Path(slug): Path<String>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    let project = state.store.project(&slug).await?;
+    let project = project_for(&state, &principal, &slug, Action::Read).await?;
     let evidence = state.store.list_evidence(project.id).await?;
     Ok(Json(json!({"project": project.slug, "evidence": evidence})))
 }
@@ -159,6 +180,7 @@ struct AuditParams {
 /// The project's findings from its latest evidence of each kind.
 pub async fn findings(
     State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
     Path(slug): Path<String>,
     RawQuery(query): RawQuery,
 ) -> ApiResult<Json<serde_json::Value>> {
@@ -169,7 +191,7 @@ pub async fn findings(
                 format!("invalid query parameters: {e}; expected environment"),
             )
         })?;
-    let project = state.store.project(&slug).await?;
+    let project = project_for(&state, &principal, &slug, Action::Read).await?;
     let settings = state.store.targets(project.id).await?;
     let policy = Policy {
         environment: params.environment,
@@ -191,9 +213,10 @@ pub async fn findings(
 
 pub async fn get_host(
     State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
     Path(slug): Path<String>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    let project = state.store.project(&slug).await?;
+    let project = project_for(&state, &principal, &slug, Action::Read).await?;
     Ok(Json(
         json!({"host": state.store.host_profile(project.id).await?}),
     ))
@@ -201,11 +224,11 @@ pub async fn get_host(
 
 pub async fn put_host(
     State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
     Path(slug): Path<String>,
-    headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> ApiResult<Json<serde_json::Value>> {
-    let project = authenticate_for(&state, &headers, &slug).await?;
+    let project = project_for(&state, &principal, &slug, Action::Maintain).await?;
     let profile: HostProfile = serde_json::from_slice(&body).map_err(|e| {
         ApiError::bad_request(
             "bad_json",
@@ -215,6 +238,15 @@ pub async fn put_host(
         )
     })?;
     state.store.set_host_profile(project.id, &profile).await?;
+    state
+        .store
+        .record(
+            &principal,
+            "host.set",
+            Some(&project),
+            &format!("{} servers", profile.servers.len()),
+        )
+        .await?;
     Ok(Json(json!({"host": profile})))
 }
 
@@ -227,11 +259,11 @@ struct ExemptionBody {
 
 pub async fn put_exemption(
     State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
     Path((slug, rule)): Path<(String, String)>,
-    headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> ApiResult<Json<serde_json::Value>> {
-    let project = authenticate_for(&state, &headers, &slug).await?;
+    let project = project_for(&state, &principal, &slug, Action::Maintain).await?;
     if !audit::rules().iter().any(|r| r.id == rule) {
         return Err(ApiError::not_found(format!(
             "no audit rule has the id `{rule}`"
@@ -249,6 +281,15 @@ pub async fn put_exemption(
         .store
         .exempt(project.id, &rule, &body.reason, body.expires_on)
         .await?;
+    state
+        .store
+        .record(
+            &principal,
+            "exemption.set",
+            Some(&project),
+            &format!("{rule} until {}: {}", body.expires_on, body.reason),
+        )
+        .await?;
     Ok(Json(
         json!({"exemptions": state.store.exemptions(project.id).await?}),
     ))
@@ -256,11 +297,15 @@ pub async fn put_exemption(
 
 pub async fn delete_exemption(
     State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
     Path((slug, rule)): Path<(String, String)>,
-    headers: HeaderMap,
 ) -> ApiResult<Json<serde_json::Value>> {
-    let project = authenticate_for(&state, &headers, &slug).await?;
+    let project = project_for(&state, &principal, &slug, Action::Maintain).await?;
     state.store.remove_exemption(project.id, &rule).await?;
+    state
+        .store
+        .record(&principal, "exemption.remove", Some(&project), &rule)
+        .await?;
     Ok(Json(
         json!({"exemptions": state.store.exemptions(project.id).await?}),
     ))

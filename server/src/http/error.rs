@@ -15,6 +15,8 @@ pub struct ApiError {
     pub message: String,
     /// Structured detail for clients, such as where each bad target is.
     pub details: Option<serde_json::Value>,
+    /// Seconds to wait before trying again (429).
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -24,6 +26,7 @@ impl ApiError {
             code,
             message: message.into(),
             details: None,
+            retry_after: None,
         }
     }
 
@@ -71,6 +74,12 @@ impl IntoResponse for ApiError {
             response.headers_mut().insert(
                 axum::http::header::CONNECTION,
                 axum::http::HeaderValue::from_static("close"),
+            );
+        }
+        if let Some(seconds) = self.retry_after {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(seconds),
             );
         }
         if self.status == StatusCode::UNAUTHORIZED {

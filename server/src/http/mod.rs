@@ -3,6 +3,7 @@
 
 mod api;
 mod audit;
+pub mod auth;
 mod error;
 mod uploads;
 
@@ -23,6 +24,8 @@ pub struct AppState {
     pub leptos: LeptosOptions,
     /// Browser uploads in progress.
     pub uploads: Arc<uploads::Uploads>,
+    /// Sign-in and upload rate limits.
+    pub limits: Arc<auth::RateLimits>,
 }
 
 impl AppState {
@@ -58,7 +61,9 @@ pub fn router(state: AppState) -> Router {
     let store = state.store.clone();
     Router::new()
         .nest("/api/v1", api::router(state.clone()))
-        .nest("/ui", uploads::router())
+        .nest("/ui", uploads::router(state.clone()))
+        .route("/login", axum::routing::post(auth::login_form))
+        .route("/logout", axum::routing::post(auth::logout_form))
         .leptos_routes_with_context(
             &state,
             routes,
@@ -66,6 +71,14 @@ pub fn router(state: AppState) -> Router {
             move || shell(leptos.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        // Outermost last: headers on every answer, then the cross-site
+        // check, then who is asking.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::identify,
+        ))
+        .layer(axum::middleware::from_fn(auth::same_origin))
+        .layer(axum::middleware::from_fn(auth::security_headers))
         .with_state(state)
 }
 
@@ -100,15 +113,19 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         config: Arc::new(config),
         leptos,
         uploads: Arc::default(),
+        limits: Arc::default(),
     };
     let app = router(state);
     // Tests and scripts read this line to learn the port when it was 0.
     println!("readiness listening on http://{local}");
     tracing::info!(%local, "serving");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("the server stopped with an error")?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .context("the server stopped with an error")?;
     Ok(())
 }
 

@@ -19,12 +19,13 @@ use super::api::{UploadParams, internal, store_run};
 use super::audit::store_evidence;
 use super::error::{ApiError, ApiResult};
 use crate::evidence::FileSource;
-use axum::Json;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{post, put};
+use axum::{Extension, Json};
+use readiness_core::access::{Action, Principal};
 use readiness_core::input::Source;
 use readiness_store::projects::ProjectRef;
 use serde::Deserialize;
@@ -51,6 +52,8 @@ pub struct Uploads {
 
 #[derive(Debug)]
 struct Upload {
+    /// Who started it: only they may add to it and finish it.
+    owner: Principal,
     project: ProjectRef,
     work: tempfile::TempDir,
     files: Vec<Part>,
@@ -107,9 +110,15 @@ struct FileDecl {
     size: u64,
 }
 
-pub fn router() -> axum::Router<AppState> {
+pub fn router(state: AppState) -> axum::Router<AppState> {
     axum::Router::new()
-        .route("/projects/{project}/uploads", post(start))
+        .route(
+            "/projects/{project}/uploads",
+            post(start).layer(axum::middleware::from_fn_with_state(
+                state,
+                super::auth::upload_limit,
+            )),
+        )
         .route(
             "/uploads/{id}/files/{n}",
             put(chunk).layer(axum::extract::DefaultBodyLimit::max(
@@ -142,10 +151,14 @@ fn not_open(id: &str) -> ApiError {
 
 async fn start(
     State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
     Path(slug): Path<String>,
     body: axum::body::Bytes,
 ) -> ApiResult<Response> {
-    let project = state.store.project(&slug).await?;
+    let project = state
+        .store
+        .authorize(&principal, &slug, Action::Upload)
+        .await?;
     let body: StartBody = serde_json::from_slice(&body).map_err(|e| {
         ApiError::bad_request(
             "bad_json",
@@ -248,6 +261,7 @@ async fn start(
         open.insert(
             id.clone(),
             Upload {
+                owner: principal,
                 project,
                 work,
                 files,
@@ -295,6 +309,7 @@ impl Drop for Claim<'_> {
 
 async fn chunk(
     State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
     Path((id, n)): Path<(String, usize)>,
     query: Result<Query<ChunkQuery>, axum::extract::rejection::QueryRejection>,
     body: Body,
@@ -310,7 +325,10 @@ async fn chunk(
     })?;
     let (path, size, name) = {
         let mut open = state.uploads.lock();
-        let upload = open.get_mut(&id).ok_or_else(|| not_open(&id))?;
+        let upload = open
+            .get_mut(&id)
+            .filter(|u| u.owner == principal)
+            .ok_or_else(|| not_open(&id))?;
         if upload.busy {
             return Err(ApiError::new(
                 StatusCode::CONFLICT,
@@ -385,12 +403,16 @@ async fn chunk(
 
 async fn finish(
     State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
     Path(id): Path<String>,
     headers: axum::http::HeaderMap,
 ) -> ApiResult<Response> {
     let upload = {
         let mut open = state.uploads.lock();
-        let upload = open.get(&id).ok_or_else(|| not_open(&id))?;
+        let upload = open
+            .get(&id)
+            .filter(|u| u.owner == principal)
+            .ok_or_else(|| not_open(&id))?;
         if upload.busy {
             return Err(ApiError::new(
                 StatusCode::CONFLICT,
@@ -411,6 +433,7 @@ async fn finish(
         open.remove(&id).ok_or_else(|| not_open(&id))?
     };
     let Upload {
+        owner,
         project,
         work,
         files,
@@ -424,8 +447,8 @@ async fn finish(
         .collect();
     let base = super::api::public_url(&state, &headers);
     match kind {
-        Kind::Run => store_run(&state, &project, files, work, &params, &base).await,
-        Kind::Evidence => store_evidence(&state, &project, files, work, &params).await,
+        Kind::Run => store_run(&state, &owner, &project, files, work, &params, &base).await,
+        Kind::Evidence => store_evidence(&state, &owner, &project, files, work, &params).await,
         Kind::Auto => {
             // Copies for the second attempt: the first consumes its folder.
             let second = state
@@ -439,9 +462,9 @@ async fn finish(
                     .map_err(internal("cannot copy an upload file"))?;
                 copies.push(FileSource::new(f.name().to_owned(), path));
             }
-            match store_run(&state, &project, files, work, &params, &base).await {
+            match store_run(&state, &owner, &project, files, work, &params, &base).await {
                 Err(err) if is_unknown_format(&err) => {
-                    store_evidence(&state, &project, copies, second, &params)
+                    store_evidence(&state, &owner, &project, copies, second, &params)
                         .await
                         .map_err(|evidence_err| {
                             ApiError::unprocessable(

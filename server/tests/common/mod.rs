@@ -6,7 +6,7 @@
     reason = "each test binary uses a different part of the helpers"
 )]
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 
@@ -19,12 +19,21 @@ pub fn fixture(path: &str) -> Vec<u8> {
     std::fs::read(&full).unwrap_or_else(|e| panic!("{}: {e}", full.display()))
 }
 
+/// The password every test user gets.
+pub const PASSWORD: &str = "a long test password";
+
 /// A running server with its own database; killed when dropped.
+///
+/// `http` is signed in as the admin `admin` (created through the CLI), so
+/// tests about ingest and assessment read private projects; requests with a
+/// bearer token are the token's, whatever cookie they carry. `anon` has no
+/// credentials at all.
 pub struct TestServer {
     pub url: String,
     pub dir: tempfile::TempDir,
     child: Child,
     pub http: reqwest::Client,
+    pub anon: reqwest::Client,
 }
 
 impl TestServer {
@@ -54,12 +63,79 @@ impl TestServer {
             .strip_prefix("readiness listening on ")
             .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
             .to_owned();
-        TestServer {
+        let mut server = TestServer {
             url,
             dir,
             child,
             http: reqwest::Client::new(),
-        }
+            anon: reqwest::Client::new(),
+        };
+        server.add_user("admin", &["--admin"]);
+        server.http = server.session_client("admin");
+        server
+    }
+
+    /// Adds a user through the CLI, password on standard input.
+    pub fn add_user(&self, name: &str, flags: &[&str]) {
+        let mut child = Command::new(BIN)
+            .args(["user", "add", name])
+            .args(flags)
+            .arg("--db")
+            .arg(self.db())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run readiness user add");
+        writeln!(child.stdin.take().unwrap(), "{PASSWORD}").unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// Signs `name` in (over a plain socket, so it works outside a runtime)
+    /// and returns the session cookie's `name=value`.
+    pub fn sign_in(&self, name: &str) -> String {
+        let host = self.url.strip_prefix("http://").unwrap();
+        let body = serde_json::json!({"name": name, "password": PASSWORD}).to_string();
+        let mut stream = std::net::TcpStream::connect(host).unwrap();
+        write!(
+            stream,
+            "POST /api/v1/session HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).unwrap();
+        assert!(
+            answer.starts_with("HTTP/1.1 200"),
+            "sign-in refused: {answer}"
+        );
+        answer
+            .lines()
+            .find_map(|l| {
+                l.strip_prefix("set-cookie: ")
+                    .or_else(|| l.strip_prefix("Set-Cookie: "))
+            })
+            .and_then(|c| c.split(';').next())
+            .unwrap_or_else(|| panic!("no session cookie: {answer}"))
+            .to_owned()
+    }
+
+    /// A client signed in as `name`, sending the Origin a browser would.
+    pub fn session_client(&self, name: &str) -> reqwest::Client {
+        let cookie = self.sign_in(name);
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(reqwest::header::COOKIE, cookie.parse().unwrap());
+        headers.insert(reqwest::header::ORIGIN, self.url.parse().unwrap());
+        reqwest::Client::builder()
+            .default_headers(headers)
+            .build()
+            .unwrap()
     }
 
     pub fn db(&self) -> PathBuf {
