@@ -1,9 +1,12 @@
 // Starts `readiness serve` on port 0 with a fresh database and hands its
 // address to the tests through READINESS_URL; stops it when they end.
-import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+
+export const ADMIN_PASSWORD = 'an end-to-end admin password';
+export const STATE = resolve(__dirname, 'output', 'admin-state.json');
 
 export default async function globalSetup() {
   const root = resolve(__dirname, '..');
@@ -40,6 +43,32 @@ export default async function globalSetup() {
     }
   }
   process.env.READINESS_URL = url;
+
+  // The first admin, created from the shell as the README says, signed in
+  // once; every test context starts with that session unless it asks for
+  // none (storageState: undefined).
+  execFileSync(bin, ['user', 'add', 'admin', '--admin', '--db', db], {
+    input: `${ADMIN_PASSWORD}\n`,
+  });
+  const res = await fetch(`${url}/api/v1/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'admin', password: ADMIN_PASSWORD }),
+  });
+  if (!res.ok) throw new Error(`admin sign-in failed: ${res.status} ${await res.text()}`);
+  const cookie = (res.headers.get('set-cookie') || '').split(';')[0];
+  const [name, value] = cookie.split('=');
+  const host = new URL(url).hostname;
+  mkdirSync(dirname(STATE), { recursive: true });
+  writeFileSync(
+    STATE,
+    JSON.stringify({
+      cookies: [
+        { name, value, domain: host, path: '/', expires: -1, httpOnly: true, secure: false, sameSite: 'Lax' },
+      ],
+      origins: [],
+    }),
+  );
   return async () => {
     server.kill('SIGTERM');
   };

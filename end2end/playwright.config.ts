@@ -1,6 +1,7 @@
 // Browser tests in Debian's Chromium (never a downloaded browser), against
 // the real `readiness` binary on a free port and a fresh SQLite file.
 import { defineConfig } from '@playwright/test';
+import { STATE } from './global-setup';
 
 export default defineConfig({
   testDir: './tests',
@@ -13,6 +14,8 @@ export default defineConfig({
   expect: { timeout: 15_000 },
   reporter: [['list']],
   use: {
+    // The admin's session, written by global-setup.
+    storageState: STATE,
     screenshot: 'only-on-failure',
     trace: 'off',
     launchOptions: {

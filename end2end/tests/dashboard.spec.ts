@@ -5,6 +5,7 @@ import { test, expect, Page, APIRequestContext, Browser } from '@playwright/test
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { STATE } from '../global-setup';
 
 const base = () => process.env.READINESS_URL!;
 const fixturePath = (path: string) => join(__dirname, '..', '..', 'core', 'tests', 'fixtures', path);
@@ -134,7 +135,7 @@ test.describe.serial('dashboard', () => {
           - listitem:
             - link "Host profile"
           - listitem:
-            - link "CI tokens"
+            - link "Access"
     `);
     await page.screenshot({ path: shot('project-overview'), fullPage: true });
   });
@@ -316,7 +317,7 @@ test.describe.serial('dashboard', () => {
   });
 
   test('a 360 px phone: pages fit the width', async ({ browser }) => {
-    const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
+    const context = await browser.newContext({ viewport: { width: 360, height: 740 }, storageState: STATE });
     const page = await context.newPage();
     for (const [path, name] of [
       ['/', 'projects-phone'],
@@ -333,7 +334,7 @@ test.describe.serial('dashboard', () => {
   });
 
   test('without JavaScript the overview still reads', async ({ browser }: { browser: Browser }) => {
-    const context = await browser.newContext({ javaScriptEnabled: false });
+    const context = await browser.newContext({ javaScriptEnabled: false, storageState: STATE });
     const page = await context.newPage();
     await page.goto(`${base()}/projects/${slug}`);
     await expect(page.getByRole('heading', { level: 1 })).toHaveText('Dashboard API');

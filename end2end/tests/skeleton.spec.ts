@@ -26,7 +26,7 @@ test('create a project and token, upload runs, sort them in the browser', async 
 
   await page.getByRole('link', { name: 'End to end API' }).first().click();
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('End to end API');
-  await page.getByRole('link', { name: 'CI tokens' }).click();
+  await page.getByRole('link', { name: 'Access' }).click();
   await hydrated(page);
   await page.getByRole('button', { name: 'Create token' }).click();
   const token = (await page.locator('[data-test=token]').innerText()).trim();

@@ -99,6 +99,7 @@ fn test() -> Result {
         "warnings",
     ])?;
     site::build(false)?;
+    tools::ensure_poppler()?;
     tools::step("cargo tests");
     tools::cargo(&["test", "--workspace"])?;
     tools::cargo(&["build", "--package", "readiness-server"])?;

@@ -119,6 +119,14 @@ pub fn ensure_chromium() -> Result<PathBuf> {
     on_path("chromium").ok_or_else(|| "chromium was installed but is not on PATH".to_owned())
 }
 
+/// pdftotext and pdftoppm, which the certificate tests read PDFs with.
+pub fn ensure_poppler() -> Result {
+    if on_path("pdftotext").is_some() && on_path("pdftoppm").is_some() {
+        return Ok(());
+    }
+    apt_install(&["poppler-utils"])
+}
+
 pub fn ensure_node() -> Result {
     if on_path("node").is_some() && on_path("npm").is_some() {
         return Ok(());
