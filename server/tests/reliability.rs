@@ -198,6 +198,9 @@ async fn acknowledged_uploads_survive_sigkill_and_the_rest_can_be_sent_again() {
     // as KILL_AFTER uploads have been acknowledged, with about 20 in flight.
     let acks = Arc::new(AtomicUsize::new(0));
     let enough = Arc::new(tokio::sync::Notify::new());
+    // The last client to finish wakes the test too, so a run in which
+    // KILL_AFTER is never reached fails below instead of waiting forever.
+    let running = Arc::new(AtomicUsize::new(CLIENTS));
     let mut clients = tokio::task::JoinSet::new();
     for client in 0..CLIENTS {
         let (http, url, token, sent) = (
@@ -206,7 +209,7 @@ async fn acknowledged_uploads_survive_sigkill_and_the_rest_can_be_sent_again() {
             token.clone(),
             sent.clone(),
         );
-        let (acks, enough) = (acks.clone(), enough.clone());
+        let (acks, enough, running) = (acks.clone(), enough.clone(), running.clone());
         clients.spawn(async move {
             let mut outcomes = Vec::new();
             for i in (client..UPLOADS).step_by(CLIENTS) {
@@ -215,6 +218,9 @@ async fn acknowledged_uploads_survive_sigkill_and_the_rest_can_be_sent_again() {
                     enough.notify_one();
                 }
                 outcomes.push((i, outcome));
+            }
+            if running.fetch_sub(1, Ordering::SeqCst) == 1 {
+                enough.notify_one();
             }
             outcomes
         });
