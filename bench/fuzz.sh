@@ -2,7 +2,9 @@
 # Runs every cargo-fuzz target of fuzz/ for a while and prints, for each,
 # how many inputs it executed and whether it crashed.
 #
-#   bench/fuzz.sh [SECONDS]     (default 60 seconds a target)
+#   bench/fuzz.sh [SECONDS [TARGET...]]
+#
+# (default 60 seconds a target, every target; name targets to run only those)
 #
 # Each target's corpus, fuzz/corpus/<target>/, is first seeded with copies
 # of the fixtures of its format (core/tests/fixtures), so the fuzzer starts
@@ -16,7 +18,7 @@ set -euo pipefail
 
 seconds="${1:-60}"
 if ! [[ "$seconds" =~ ^[0-9]+$ ]] || [ "$seconds" -lt 1 ]; then
-    echo "usage: $0 [SECONDS]  (a whole number of seconds per target)" >&2
+    echo "usage: $0 [SECONDS [TARGET...]]  (a whole number of seconds per target)" >&2
     exit 2
 fi
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -123,15 +125,93 @@ for target in k6_csv oha vegeta_report vegeta_results; do
     cp "corpus/$target"/* corpus/detect/
 done
 
+# Audit evidence: each fixture behind one byte, the index of the name the
+# `audit` target gives the file (fuzz/fuzz_targets/audit.rs, NAMES), so
+# every seed is read as the kind of file it is.
+audit_names=(php.ini conf.d/99-app.ini www.conf php-fpm.conf my.cnf redis.conf
+    nginx.conf global_status.txt global_variables.txt redis-info.txt
+    fpm-status.json opcache-status.json digest.tsv digest.csv digest.json
+    histogram.tsv slow.log dashboard.json rules.yml stub_status.txt)
+[ "${#audit_names[@]}" -eq 20 ] || {
+    echo "audit_names is out of step with fuzz/fuzz_targets/audit.rs" >&2
+    exit 1
+}
+# The index of the name a fixture is seeded with, from its path.
+audit_name_of() {
+    case "$1" in
+        *opcache*.ini | *laravel.ini) echo 1 ;;
+        */php/* | *php.ini*) echo 0 ;;
+        *php-fpm.conf*) echo 3 ;;
+        */php-fpm/* | */pool.d/*) echo 2 ;;
+        *.cnf) echo 4 ;;
+        *redis*info*) echo 9 ;;
+        *redis*) echo 5 ;;
+        *stub_status*) echo 19 ;;
+        *nginx* | */fastcgi*) echo 6 ;;
+        *global_variables* | *global-variables*) echo 8 ;;
+        *status/*mysql* | *status/*mariadb* | *global-status*) echo 7 ;;
+        *phpfpm-status*) echo 10 ;;
+        *opcache-status*) echo 11 ;;
+        *digest*) echo 12 ;;
+        *histogram*) echo 15 ;;
+        *slow.log) echo 16 ;;
+        *.json) echo 17 ;;
+        *.yml | *.yaml) echo 18 ;;
+        *) echo 0 ;;
+    esac
+}
+mkdir -p corpus/audit
+while IFS= read -r file; do
+    index="$(audit_name_of "$file")"
+    # A seed's name is its fixture's path, so fixtures of one name in
+    # different folders do not overwrite each other.
+    out="corpus/audit/$(printf '%s' "${file#"$fixtures"/audit/}" | tr '/' '_')"
+    printf "\\$(printf '%03o' "$index")" >"$out"
+    cat "$file" >>"$out"
+done < <(find "$fixtures/audit" -type f ! -name PROVENANCE.md ! -name README.md ! -name '*.py' | sort)
+
+# Target expressions: the forms README.md and core/src/targets.rs show.
+n=0
+while IFS= read -r expression; do
+    n=$((n + 1))
+    printf '%s' "$expression" | seed_text targets "expression-$n"
+done <<'EOF'
+p95 < 500ms
+p99 < 1s
+error_rate < 0.1%
+throughput >= 100/s
+users >= 100
+db_query_p95 < 200 ms
+cache_hit_rate > 90 %
+p95 < 300ms endpoint "POST /api/v1/backups"
+p95 < 800ms scenario soak
+p95 <= -40% vs run 12
+p(95) <= 1.25 s endpoint "GET \"quoted\" \\ path" scenario ramp-up
+rps > 1_000 rps
+vus >= 250 scenario stress
+errors < 0.05 % scenario spike
+http_req_failed<1%
+p99 < 250us
+p95 < 2min scenario sustained vs run 3
+EOF
+
 # ---------------------------------------------------------------------------
 # Runs
 
 mkdir -p logs
-echo "building the fuzz targets (cargo +nightly fuzz build)..."
-if ! cargo +nightly fuzz build >logs/build.log 2>&1; then
-    cat logs/build.log >&2
-    exit 1
+if [ "$#" -gt 1 ]; then
+    targets=("${@:2}")
+else
+    mapfile -t targets < <(cargo +nightly fuzz list)
 fi
+echo "building the fuzz targets (cargo +nightly fuzz build)..."
+: >logs/build.log
+for target in "${targets[@]}"; do
+    if ! cargo +nightly fuzz build "$target" >>logs/build.log 2>&1; then
+        cat logs/build.log >&2
+        exit 1
+    fi
+done
 
 # Fixtures are up to a megabyte; the parsers read records of a few
 # kilobytes, so inputs are capped at 64 KiB to keep executions fast (seeds
@@ -139,7 +219,6 @@ fi
 # input is reported as a timeout, which is a finding too.
 options=(-max_len=65536 -timeout=30 -rss_limit_mb=4096 -print_final_stats=1)
 
-mapfile -t targets < <(cargo +nightly fuzz list)
 printf '\n%-16s %14s %8s  %s\n' target executions crashes "artifacts (fuzz/artifacts/<target>/)"
 total_crashes=0
 marker="$(mktemp)"

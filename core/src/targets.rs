@@ -247,13 +247,74 @@ impl Target {
     }
 }
 
+/// Whether the number a display starts with reads back as `value`, through
+/// the parser's conversion of its unit.
+fn reads_back(shown: &str, value: f64, convert: impl Fn(f64) -> f64) -> bool {
+    shown
+        .split([' ', '%', '/'])
+        .next()
+        .and_then(|n| n.parse::<f64>().ok())
+        .is_some_and(|n| convert(n) == value)
+}
+
+/// A percentage whose hundredth is exactly `ratio`, with as few digits as
+/// that takes. `ratio` came from the parser as such a hundredth; the
+/// percentage it came from is within a few floats of `ratio * 100`.
+fn exact_percent(ratio: f64) -> String {
+    let estimate = ratio * 100.0;
+    let (mut up, mut down) = (estimate, estimate);
+    let mut found = (estimate / 100.0 == ratio).then_some(estimate);
+    for _ in 0..8 {
+        if found.is_some() {
+            break;
+        }
+        up = up.next_up();
+        down = down.next_down();
+        found = [up, down].into_iter().find(|p| p / 100.0 == ratio);
+    }
+    // Rust writes the shortest decimal that reads back as the same float,
+    // never in exponent notation (which the lexer does not read).
+    format!("{}", found.unwrap_or(estimate))
+}
+
+impl Target {
+    /// The threshold as written in an expression: the rounded form people
+    /// read when it parses back to exactly the same value, else every digit
+    /// needed. Targets are stored as their display, so a rounded display
+    /// would change a target on its way to the database (`p99 < 254us`
+    /// came back as `p99 < 0.25 ms`).
+    fn threshold_text(&self) -> String {
+        let value = self.threshold;
+        if self.baseline_run.is_some() {
+            let shown = format!("{}%", trim_number(value * 100.0, 2));
+            return if reads_back(&shown, value, |n| n / 100.0) {
+                shown
+            } else {
+                format!("{}%", exact_percent(value))
+            };
+        }
+        let shown = self.metric.format_value(value);
+        let exact = match self.metric.unit() {
+            Unit::Time if shown.ends_with(" ms") => reads_back(&shown, value, |n| n),
+            Unit::Time => reads_back(&shown, value, |n| n * 1000.0),
+            Unit::Ratio => reads_back(&shown, value, |n| n / 100.0),
+            Unit::Rate | Unit::Count => reads_back(&shown, value, |n| n),
+        };
+        if exact {
+            return shown;
+        }
+        match self.metric.unit() {
+            Unit::Time => format!("{value} ms"),
+            Unit::Ratio => format!("{} %", exact_percent(value)),
+            Unit::Rate => format!("{value}/s"),
+            Unit::Count => format!("{value}"),
+        }
+    }
+}
+
 impl fmt::Display for Target {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let value = if self.baseline_run.is_some() {
-            format!("{}%", trim_number(self.threshold * 100.0, 2))
-        } else {
-            self.metric.format_value(self.threshold)
-        };
+        let value = self.threshold_text();
         write!(
             f,
             "{} {} {value}",

@@ -2335,3 +2335,56 @@ fn wrk_duration_stays_finite() {
     );
     assert_sane("wrk.txt", text.as_bytes());
 }
+
+// ---------------------------------------------------------------------------
+// Target expressions (found by the `targets` fuzz target)
+
+/// Parses an expression, displays the target and parses that: the store
+/// keeps targets as their display, so the two must be the same target.
+fn assert_round_trip(expression: &str) {
+    let target: readiness_core::targets::Target = expression
+        .parse()
+        .unwrap_or_else(|e| panic!("{expression:?}: {e}"));
+    let shown = target.to_string();
+    let again: readiness_core::targets::Target = shown
+        .parse()
+        .unwrap_or_else(|e| panic!("{expression:?} displays as {shown:?}, which fails: {e}"));
+    assert_eq!(again, target, "{expression:?} displays as {shown:?}");
+    assert_eq!(again.to_string(), shown);
+}
+
+/// The display rounded to two decimals, so `p99 < 254us` (0.254 ms) came
+/// back from the database as `p99 < 0.25 ms`.
+#[test]
+fn target_thresholds_keep_every_digit_through_display() {
+    for expression in [
+        "p99 < 254us",
+        "p95 < 432.5ms",
+        "p95 < 1234.5678ms",
+        "p95 < 1.23456 s",
+        "error_rate < 0.123456%",
+        "cache_hit_rate > 99.99999%",
+        "throughput >= 100.25/s",
+        "p95 <= -33.333% vs run 4",
+        "db_query_p95 < 0.0000001ms",
+        "error_rate < 0.0000000000000000000001%",
+    ] {
+        assert_round_trip(expression);
+    }
+}
+
+/// Values people write keep the display people read.
+#[test]
+fn target_displays_stay_as_people_write_them() {
+    for (expression, shown) in [
+        ("p95 < 500ms", "p95 < 500 ms"),
+        ("p99 < 1s", "p99 < 1 s"),
+        ("error_rate < 0.1%", "error_rate < 0.1 %"),
+        ("throughput >= 100/s", "throughput >= 100/s"),
+        ("p95 <= -40% vs run 12", "p95 <= -40% vs run 12"),
+    ] {
+        let target: readiness_core::targets::Target = expression.parse().unwrap();
+        assert_eq!(target.to_string(), shown);
+        assert_round_trip(expression);
+    }
+}

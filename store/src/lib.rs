@@ -8,6 +8,7 @@
 
 pub mod artifacts;
 mod assessment;
+pub mod backup;
 pub mod bundle;
 mod evidence;
 pub mod projects;

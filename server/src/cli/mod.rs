@@ -2,6 +2,7 @@
 
 mod access;
 mod audit;
+mod backup;
 mod gate;
 mod ingest;
 mod upload;
@@ -52,6 +53,12 @@ enum Command {
     /// Judge configuration files, status dumps and monitoring offline with
     /// the audit rules (exit 1 when a finding fails).
     Audit(audit::AuditArgs),
+    /// Copy the database, artifacts included, to one file while a server
+    /// may be running on it.
+    Backup(backup::BackupArgs),
+    /// Replace the database with a backup, after checking it; refused while
+    /// a server has the database open.
+    Restore(backup::RestoreArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -227,6 +234,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Upload(args) => return upload::run(args).await,
         Command::Gate(args) => return gate::run(args).await,
         Command::Audit(args) => return audit::run(args),
+        Command::Backup(args) => backup::backup(args).await?,
+        Command::Restore(args) => backup::restore(args).await?,
     }
     Ok(ExitCode::SUCCESS)
 }

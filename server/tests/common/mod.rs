@@ -220,3 +220,153 @@ pub fn cli(db: &Path, args: &[&str]) -> Output {
         .output()
         .expect("run readiness")
 }
+
+/// Starts `readiness serve` on port 0 over `db`, with its stderr appended to
+/// `stderr_log` and logging at `level`; returns the child and its URL.
+pub fn spawn_server(db: &Path, site: &Path, level: &str, stderr_log: &Path) -> (Child, String) {
+    let stderr = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(stderr_log)
+        .unwrap_or_else(|e| panic!("{}: {e}", stderr_log.display()));
+    let mut child = Command::new(BIN)
+        .args(["serve", "--addr", "127.0.0.1:0", "--db"])
+        .arg(db)
+        .arg("--site")
+        .arg(site)
+        .env("READINESS_LOG", level)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::from(stderr))
+        .spawn()
+        .expect("start readiness serve");
+    let stdout = child.stdout.take().unwrap();
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).unwrap();
+    let Some(url) = line.trim().strip_prefix("readiness listening on ") else {
+        let _ = child.kill();
+        let _ = child.wait();
+        let log = std::fs::read_to_string(stderr_log).unwrap_or_default();
+        panic!("unexpected first line: {line:?}; stderr:\n{log}");
+    };
+    (child, url.to_owned())
+}
+
+/// A server whose database outlives it: it can be killed with SIGKILL and
+/// started again on the same file, and everything it wrote to stderr, over
+/// every start, is kept in a file. Killed when dropped.
+pub struct RestartableServer {
+    pub url: String,
+    /// Holds the server's log and site folder (and the database, unless it
+    /// was given).
+    pub dir: tempfile::TempDir,
+    pub http: reqwest::Client,
+    db: PathBuf,
+    level: String,
+    child: Option<Child>,
+}
+
+impl RestartableServer {
+    /// A server on a fresh database, logging at `level` (`warn`, `error`).
+    pub fn start(level: &str) -> RestartableServer {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("readiness.db");
+        RestartableServer::start_with_dir(dir, db, level)
+    }
+
+    /// A server on an existing database file, such as a restored backup.
+    pub fn start_on(db: &Path, level: &str) -> RestartableServer {
+        RestartableServer::start_with_dir(tempfile::tempdir().unwrap(), db.to_owned(), level)
+    }
+
+    fn start_with_dir(dir: tempfile::TempDir, db: PathBuf, level: &str) -> RestartableServer {
+        let mut server = RestartableServer {
+            url: String::new(),
+            dir,
+            http: reqwest::Client::new(),
+            db,
+            level: level.to_owned(),
+            child: None,
+        };
+        server.restart();
+        server
+    }
+
+    pub fn db(&self) -> PathBuf {
+        self.db.clone()
+    }
+
+    pub fn stderr_path(&self) -> PathBuf {
+        self.dir.path().join("server-stderr.log")
+    }
+
+    /// Everything the server wrote to stderr so far, over all its starts.
+    pub fn stderr(&self) -> String {
+        std::fs::read_to_string(self.stderr_path()).unwrap_or_default()
+    }
+
+    /// Kills the server with SIGKILL (no shutdown, no flush) and waits for
+    /// it to be gone.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            // `Child::kill` sends SIGKILL on Unix.
+            child.kill().expect("SIGKILL the server");
+            let status = child.wait().unwrap();
+            assert!(!status.success(), "the server was killed: {status:?}");
+        }
+    }
+
+    /// Starts the server (again) on the same database; it gets a new port.
+    pub fn restart(&mut self) {
+        self.kill();
+        let (child, url) = spawn_server(
+            &self.db,
+            &self.dir.path().join("site"),
+            &self.level,
+            &self.stderr_path(),
+        );
+        self.child = Some(child);
+        self.url = url;
+    }
+
+    /// Runs a CLI command against this server's database.
+    pub fn cli(&self, args: &[&str]) -> Output {
+        cli(&self.db, args)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.http
+            .get(format!("{}{path}", self.url))
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+impl Drop for RestartableServer {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// Creates a project and a token for it through the CLI, on any database.
+pub fn create_project_with_token(db: &Path, slug: &str) -> String {
+    let out = cli(
+        db,
+        &["project", "create", slug, "--name", &format!("{slug} API")],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = cli(db, &["token", "create", "--project", slug]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
