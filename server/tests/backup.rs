@@ -133,9 +133,13 @@ fn assert_refused(out: &std::process::Output, what: &str, says: &[&str]) -> Stri
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_backup_taken_during_uploads_restores_what_was_acknowledged_before_it() {
-    let server = RestartableServer::start("warn");
+    let mut server = RestartableServer::start("warn");
     let token = create_project_with_token(&server.db(), SLUG);
+    server.token = Some(token.clone());
     let http = reqwest::Client::new();
+    // Targets and the host profile are a maintainer's to change.
+    common::add_user(&server.db(), "admin", &["--admin"]);
+    let admin = common::session_client(&server.url, "admin");
 
     // Runs, audit evidence, targets and a host profile.
     let mut sent: BTreeMap<String, Vec<u8>> = BTreeMap::new();
@@ -170,9 +174,8 @@ async fn a_backup_taken_during_uploads_restores_what_was_acknowledged_before_it(
                     "p95 < 250ms endpoint \"GET /api/v1/sites\"", "users >= 30 scenario soak"],
         "max_age_days": 9,
     });
-    let response = http
+    let response = admin
         .put(format!("{}/api/v1/projects/{SLUG}/targets", server.url))
-        .bearer_auth(&token)
         .json(&targets)
         .send()
         .await
@@ -180,9 +183,8 @@ async fn a_backup_taken_during_uploads_restores_what_was_acknowledged_before_it(
     assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
     let host = json!({"servers": [{"name": "app1", "roles": ["web", "php", "db", "cache"],
                                     "ram_bytes": 8_589_934_592_u64, "cpus": 4}]});
-    let response = http
+    let response = admin
         .put(format!("{}/api/v1/projects/{SLUG}/host", server.url))
-        .bearer_auth(&token)
         .json(&host)
         .send()
         .await
@@ -262,7 +264,8 @@ async fn a_backup_taken_during_uploads_restores_what_was_acknowledged_before_it(
     let out = run_cli(&["restore", backup.to_str().unwrap()], &restored);
     let printed = assert_ok(&out, "restore");
     assert!(printed.contains("restored"), "{printed}");
-    let second = RestartableServer::start_on(&restored, "warn");
+    let mut second = RestartableServer::start_on(&restored, "warn");
+    second.token = Some(token.clone());
     let after = snapshot(&second).await;
 
     // Everything acknowledged before the backup started is there, equal.
@@ -383,8 +386,10 @@ async fn restores_refuse_what_is_not_a_whole_readiness_backup_and_leave_the_data
     std::fs::write(&truncated, &whole[..whole.len() / 2]).unwrap();
     let scribbled = dir.path().join("scribbled.db");
     let mut bytes = whole.clone();
-    // Past the header, in the pages: a backup damaged on its way.
-    for b in &mut bytes[whole.len() / 3..whole.len() / 3 + 2048] {
+    // Past the header, a whole page from its start (SQLite's default page
+    // size is 4096): a backup damaged on its way.
+    let page = whole.len() / 3 / 4096 * 4096;
+    for b in &mut bytes[page..page + 4096] {
         *b = 0xA5;
     }
     std::fs::write(&scribbled, &bytes).unwrap();
@@ -428,7 +433,8 @@ async fn restores_refuse_what_is_not_a_whole_readiness_backup_and_leave_the_data
 
     // A server holds the database: the restore refuses, and the server
     // goes on serving what it had.
-    let server = RestartableServer::start_on(&db, "warn");
+    let mut server = RestartableServer::start_on(&db, "warn");
+    server.token = Some(token.clone());
     let runs_before = server.get(&format!("/api/v1/projects/{SLUG}/runs")).await;
     assert_eq!(runs_before.status(), 200);
     let out = run_cli(&["restore", good.to_str().unwrap()], &db);
@@ -450,7 +456,8 @@ async fn restores_refuse_what_is_not_a_whole_readiness_backup_and_leave_the_data
             "{sidecar} left beside the restored database"
         );
     }
-    let server = RestartableServer::start_on(&db, "warn");
+    let mut server = RestartableServer::start_on(&db, "warn");
+    server.token = Some(token.clone());
     let list: Value = server
         .get(&format!("/api/v1/projects/{SLUG}/runs"))
         .await

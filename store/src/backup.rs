@@ -322,7 +322,69 @@ async fn check_readiness_database(shown: &Path, copy: &Path) -> Result<()> {
             Some(_) => {}
         }
     }
+    check_artifacts(&mut conn, &not_ours).await?;
     conn.close().await?;
+    Ok(())
+}
+
+/// Every artifact's stored bytes still decompress to the SHA-256 recorded
+/// with it: damage inside an artifact's pages is invisible to SQLite's
+/// integrity check, and a restore must not bring back evidence that no
+/// longer is what was uploaded.
+async fn check_artifacts(
+    conn: &mut SqliteConnection,
+    not_ours: &impl Fn(String) -> BackupError,
+) -> Result<()> {
+    use sha2::{Digest, Sha256};
+    use std::io::Write as _;
+
+    struct Hashing(Sha256);
+    impl std::io::Write for Hashing {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.update(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    let artifacts: Vec<(i64, String)> = sqlx::query("SELECT id, sha256 FROM artifacts ORDER BY id")
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|row| Ok((row.try_get("id")?, row.try_get("sha256")?)))
+        .collect::<Result<_>>()?;
+    for (id, sha256) in artifacts {
+        let damaged = |what: String| not_ours(format!("artifact {id} is damaged: {what}"));
+        let mut decoder = flate2::write::GzDecoder::new(Hashing(Sha256::new()));
+        // One chunk at a time, so a large artifact is never whole in memory.
+        let seqs: Vec<i64> = sqlx::query_scalar(
+            "SELECT seq FROM artifact_chunks WHERE artifact_id = ? ORDER BY seq",
+        )
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await?;
+        for seq in seqs {
+            let data: Vec<u8> = sqlx::query_scalar(
+                "SELECT data FROM artifact_chunks WHERE artifact_id = ? AND seq = ?",
+            )
+            .bind(id)
+            .bind(seq)
+            .fetch_one(&mut *conn)
+            .await?;
+            decoder
+                .write_all(&data)
+                .map_err(|e| damaged(e.to_string()))?;
+        }
+        let hashing = decoder.finish().map_err(|e| damaged(e.to_string()))?;
+        let actual = format!("{:x}", hashing.0.finalize());
+        if actual != sha256 {
+            return Err(damaged(format!(
+                "its bytes hash to {actual}, not the SHA-256 {sha256} it was stored with"
+            )));
+        }
+    }
     Ok(())
 }
 

@@ -77,65 +77,12 @@ impl TestServer {
 
     /// Adds a user through the CLI, password on standard input.
     pub fn add_user(&self, name: &str, flags: &[&str]) {
-        let mut child = Command::new(BIN)
-            .args(["user", "add", name])
-            .args(flags)
-            .arg("--db")
-            .arg(self.db())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("run readiness user add");
-        writeln!(child.stdin.take().unwrap(), "{PASSWORD}").unwrap();
-        let out = child.wait_with_output().unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-
-    /// Signs `name` in (over a plain socket, so it works outside a runtime)
-    /// and returns the session cookie's `name=value`.
-    pub fn sign_in(&self, name: &str) -> String {
-        let host = self.url.strip_prefix("http://").unwrap();
-        let body = serde_json::json!({"name": name, "password": PASSWORD}).to_string();
-        let mut stream = std::net::TcpStream::connect(host).unwrap();
-        write!(
-            stream,
-            "POST /api/v1/session HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n\
-             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        )
-        .unwrap();
-        let mut answer = String::new();
-        stream.read_to_string(&mut answer).unwrap();
-        assert!(
-            answer.starts_with("HTTP/1.1 200"),
-            "sign-in refused: {answer}"
-        );
-        answer
-            .lines()
-            .find_map(|l| {
-                l.strip_prefix("set-cookie: ")
-                    .or_else(|| l.strip_prefix("Set-Cookie: "))
-            })
-            .and_then(|c| c.split(';').next())
-            .unwrap_or_else(|| panic!("no session cookie: {answer}"))
-            .to_owned()
+        add_user(&self.db(), name, flags);
     }
 
     /// A client signed in as `name`, sending the Origin a browser would.
     pub fn session_client(&self, name: &str) -> reqwest::Client {
-        let cookie = self.sign_in(name);
-        let mut headers = reqwest::header::HeaderMap::new();
-        headers.insert(reqwest::header::COOKIE, cookie.parse().unwrap());
-        headers.insert(reqwest::header::ORIGIN, self.url.parse().unwrap());
-        reqwest::Client::builder()
-            .default_headers(headers)
-            .build()
-            .unwrap()
+        session_client(&self.url, name)
     }
 
     pub fn db(&self) -> PathBuf {
@@ -260,6 +207,8 @@ pub struct RestartableServer {
     /// was given).
     pub dir: tempfile::TempDir,
     pub http: reqwest::Client,
+    /// The token `get` reads with (projects are private).
+    pub token: Option<String>,
     db: PathBuf,
     level: String,
     child: Option<Child>,
@@ -283,6 +232,7 @@ impl RestartableServer {
             url: String::new(),
             dir,
             http: reqwest::Client::new(),
+            token: None,
             db,
             level: level.to_owned(),
             child: None,
@@ -334,11 +284,11 @@ impl RestartableServer {
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.http
-            .get(format!("{}{path}", self.url))
-            .send()
-            .await
-            .unwrap()
+        let mut request = self.http.get(format!("{}{path}", self.url));
+        if let Some(token) = &self.token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.unwrap()
     }
 }
 
@@ -369,4 +319,67 @@ pub fn create_project_with_token(db: &Path, slug: &str) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+/// Adds a user through the CLI, password on standard input.
+pub fn add_user(db: &Path, name: &str, flags: &[&str]) {
+    let mut child = Command::new(BIN)
+        .args(["user", "add", name])
+        .args(flags)
+        .arg("--db")
+        .arg(db)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run readiness user add");
+    writeln!(child.stdin.take().unwrap(), "{PASSWORD}").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Signs `name` in (over a plain socket, so it works outside a runtime)
+/// and returns the session cookie's `name=value`.
+pub fn sign_in(url: &str, name: &str) -> String {
+    let host = url.strip_prefix("http://").unwrap();
+    let body = serde_json::json!({"name": name, "password": PASSWORD}).to_string();
+    let mut stream = std::net::TcpStream::connect(host).unwrap();
+    write!(
+        stream,
+        "POST /api/v1/session HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    assert!(
+        answer.starts_with("HTTP/1.1 200"),
+        "sign-in refused: {answer}"
+    );
+    answer
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("set-cookie: ")
+                .or_else(|| l.strip_prefix("Set-Cookie: "))
+        })
+        .and_then(|c| c.split(';').next())
+        .unwrap_or_else(|| panic!("no session cookie: {answer}"))
+        .to_owned()
+}
+
+/// A client signed in as `name`, sending the Origin a browser would.
+pub fn session_client(url: &str, name: &str) -> reqwest::Client {
+    let cookie = sign_in(url, name);
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(reqwest::header::COOKIE, cookie.parse().unwrap());
+    headers.insert(reqwest::header::ORIGIN, url.parse().unwrap());
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .unwrap()
 }
