@@ -234,12 +234,7 @@ pub async fn load_projects() -> Result<Vec<ProjectOverview>, ServerFnError> {
 pub async fn create_project(slug: String, name: String) -> Result<ProjectSummary, ServerFnError> {
     use backend::*;
     let slug = slug.trim().to_owned();
-    let who = principal();
-    if !who.is_admin() {
-        return Err(to_server_error(readiness_store::StoreError::Forbidden(
-            "only an admin may create projects".to_owned(),
-        )));
-    }
+    require_admin()?;
     let store = store()?;
     let created = store
         .create_project(&slug, &name)
@@ -801,6 +796,14 @@ pub struct ServerRow {
     pub ram: String,
     #[serde(default)]
     pub cpus: String,
+}
+
+/// The project's name, when the one asking may upload to it.
+#[server]
+pub async fn may_upload(slug: String) -> Result<String, ServerFnError> {
+    use backend::*;
+    let store = store()?;
+    Ok(authorize(&store, &slug, Action::Upload).await?.name)
 }
 
 /// A project's host profile, or none yet.

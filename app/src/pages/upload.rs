@@ -2,6 +2,7 @@
 //! chunks (with gloo-net), with a progress bar, then stored as a run or as
 //! audit evidence, exactly as CI's uploads are.
 
+use crate::components::{LoadError, error_text};
 use crate::pages::project::ProjectNav;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -13,12 +14,41 @@ use serde::{Deserialize, Serialize};
 pub fn UploadPage() -> impl IntoView {
     let params = use_params_map();
     let slug = params.read_untracked().get("slug").unwrap_or_default();
+    let allowed = Resource::new(
+        {
+            let slug = slug.clone();
+            move || slug.clone()
+        },
+        crate::server_fns::may_upload,
+    );
     view! {
         <Title text="Upload" />
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || {
+                let slug = slug.clone();
+                Suspend::new(async move {
+                    match allowed.await {
+                        Ok(name) => upload_page(slug, name).into_any(),
+                        Err(err) => {
+                            view! {
+                                <h1>"Upload evidence"</h1>
+                                <LoadError message=error_text(&err) />
+                            }
+                                .into_any()
+                        }
+                    }
+                })
+            }}
+        </Suspense>
+    }
+}
+
+fn upload_page(slug: String, name: String) -> impl IntoView {
+    view! {
         <nav class="crumbs" aria-label="Breadcrumb">
             <a href="/">"Projects"</a>
             " / "
-            <a href=format!("/projects/{slug}")>{slug.clone()}</a>
+            <a href=format!("/projects/{slug}")>{name}</a>
             " / "
             <span aria-current="page">"Upload"</span>
         </nav>
