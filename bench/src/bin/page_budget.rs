@@ -65,6 +65,16 @@ fn main() {
     };
     cli(&["project", "create", "bench", "--name", "Bench API"]);
     let token = cli(&["token", "create", "--project", "bench"]);
+    // Pages are read as a signed-in admin, as a lead would read them.
+    const PASSWORD: &str = "a page budget password";
+    let mut add = Command::new(&binary)
+        .args(["user", "add", "admin", "--admin", "--db"])
+        .arg(&db)
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(add.stdin.take().unwrap(), "{PASSWORD}").unwrap();
+    assert!(add.wait().unwrap().success());
     let mut server = Command::new(&binary)
         .args(["serve", "--addr", "127.0.0.1:0", "--db"])
         .arg(&db)
@@ -130,14 +140,16 @@ fn main() {
         assert_eq!(status, 201, "{}", String::from_utf8_lossy(&answer));
     }
 
+    let session = sign_in(&addr, PASSWORD);
+
     // The overview: warm-up, then the median of timed requests.
     let overview = "/projects/bench";
     for _ in 0..5 {
-        http(&addr, "GET", overview, "", &[]);
+        http(&addr, "GET", overview, &session, &[]);
     }
     let mut times: Vec<f64> = (0..50)
         .map(|_| {
-            let (status, _, took) = http(&addr, "GET", overview, "", &[]);
+            let (status, _, took) = http(&addr, "GET", overview, &session, &[]);
             assert_eq!(status, 200);
             took.as_secs_f64() * 1000.0
         })
@@ -170,11 +182,12 @@ fn main() {
         "/projects/bench/upload".to_owned(),
         "/projects/bench/targets".to_owned(),
         "/projects/bench/host".to_owned(),
-        "/projects/bench/tokens".to_owned(),
+        "/projects/bench/access".to_owned(),
+        "/admin/log".to_owned(),
     ];
     let mut all_within = true;
     for page in &pages {
-        let (status, html, took) = http(&addr, "GET", page, "", &[]);
+        let (status, html, took) = http(&addr, "GET", page, &session, &[]);
         assert_eq!(status, 200, "{page}");
         all_within &= html.len() <= BUDGET_HTML;
         println!(
@@ -207,20 +220,41 @@ fn gzipped(path: &Path) -> u64 {
     out.stdout.len() as u64
 }
 
+/// Signs the admin in and returns the session cookie's `name=value`.
+fn sign_in(addr: &str, password: &str) -> String {
+    let body = format!("{{\"name\": \"admin\", \"password\": \"{password}\"}}");
+    let mut stream = TcpStream::connect(addr).unwrap();
+    write!(
+        stream,
+        "POST /api/v1/session HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    answer
+        .lines()
+        .find_map(|l| l.to_ascii_lowercase().starts_with("set-cookie:").then(|| l[11..].trim().to_owned()))
+        .and_then(|c| c.split(';').next().map(str::to_owned))
+        .unwrap_or_else(|| panic!("sign-in refused: {answer}"))
+}
+
 /// One HTTP/1.1 request on a fresh connection; the status, the body, and
 /// the time from sending to the last byte.
 fn http(
     addr: &str,
     method: &str,
     path: &str,
-    token: &str,
+    credentials: &str,
     body: &[u8],
 ) -> (u16, Vec<u8>, Duration) {
     let mut stream = TcpStream::connect(addr).unwrap();
-    let auth = if token.is_empty() {
+    let auth = if credentials.is_empty() {
         String::new()
+    } else if credentials.starts_with("rdy_session=") {
+        format!("Cookie: {credentials}\r\n")
     } else {
-        format!("Authorization: Bearer {token}\r\n")
+        format!("Authorization: Bearer {credentials}\r\n")
     };
     let head = format!(
         "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Content-Length: {}\r\nConnection: close\r\n\r\n",
