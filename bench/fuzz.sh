@@ -92,6 +92,7 @@ seed oha "$fixtures"/oha/*.json
 seed wrk "$fixtures"/wrk/*.log "$fixtures"/wrk/highload-dht-wrk2-allocGet.md
 mapfile -t every_fixture < <(find "$fixtures" -type f ! -name PROVENANCE.md | sort)
 seed detect "${every_fixture[@]}"
+seed claims "$fixtures"/claims/*.md
 
 # The formats without a fixture file, in the shapes their modules document.
 seed_text k6_csv k6-out.csv <<'EOF'
