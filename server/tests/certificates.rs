@@ -619,10 +619,10 @@ async fn claims_without_evidence_give_a_not_certified_certificate_with_every_cla
     let (_, pdf) = bytes(&server, "/api/v1/projects/chom/certificates/1/pdf").await;
     let path = server.dir.path().join("claims.pdf");
     std::fs::write(&path, pdf).unwrap();
-    let text = pdf_text(&path);
-    assert!(text.contains("Verdict: not certified"));
-    assert!(text.contains("Claims against evidence"));
-    assert!(text.contains("unsupported"));
+    let shown = pdf_text(&path);
+    assert!(shown.contains("Verdict: not certified"));
+    assert!(shown.contains("Claims against evidence"));
+    assert!(shown.contains("unsupported"));
 
     // The document's targets may replace the project's.
     let res = mara
@@ -677,6 +677,35 @@ async fn claims_without_evidence_give_a_not_certified_certificate_with_every_cla
         current["document"]["file_name"], "claims.md",
         "the second import"
     );
+
+    // The same from the shell.
+    let path = server.dir.path().join("READINESS.md");
+    std::fs::write(&path, fixture(CLAIMS)).unwrap();
+    let out = server.cli(&["claims", path.to_str().unwrap(), "--project", "chom"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let said = text(&out);
+    assert!(
+        said.contains(&format!(
+            "imported READINESS.md into chom: {} claims",
+            claims.len()
+        )),
+        "{said}"
+    );
+    assert_eq!(
+        said.matches("  unsupported  ").count(),
+        claims.len(),
+        "{said}"
+    );
+    assert!(said.contains("unmatched"), "{said}");
+    let out = server.cli(&["claims", path.to_str().unwrap(), "--project", "nope"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out).contains("no project has the slug `nope`"),
+        "{}",
+        text(&out)
+    );
+    let current = json_of(server.get("/api/v1/projects/chom/claims").await).await;
+    assert_eq!(current["document"]["imported_by"], "cli");
 }
 
 #[tokio::test]
