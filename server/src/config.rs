@@ -12,6 +12,17 @@ pub struct DbArgs {
     pub db: PathBuf,
 }
 
+impl DbArgs {
+    /// Where the certificate signing key is kept: `signing.key` beside the
+    /// database, so a backup of the folder keeps both.
+    pub fn signing_key_path(&self) -> PathBuf {
+        match self.db.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent.join("signing.key"),
+            _ => PathBuf::from("signing.key"),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Args)]
 pub struct ServeConfig {
     #[command(flatten)]

@@ -3,6 +3,7 @@
 // Leptos views are deeply nested types; the default limit is too low for them.
 #![recursion_limit = "512"]
 
+mod certify;
 mod cli;
 mod config;
 mod evidence;

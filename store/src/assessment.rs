@@ -2,6 +2,10 @@
 //! use are loaded whole, and the latest audit upload of each evidence kind
 //! is read again from its stored artifact, so rules always judge the
 //! evidence as received.
+//!
+//! An assessment at a moment sees only the evidence uploaded by then, so
+//! judging a certificate's evidence again at its issue time gives the
+//! certificate's figures, whatever was uploaded since.
 
 use crate::bundle::files_of;
 use crate::projects::ProjectRef;
@@ -10,12 +14,26 @@ use chrono::{DateTime, Utc};
 use readiness_core::assess::{
     Assessment, AuditInput, EvidenceRef, Exemption, Policy, RunEvidence, assess,
 };
-use readiness_core::audit::{self, Inputs, Kind, Stack};
+use readiness_core::audit::{self, Finding, Inputs, Kind, Stack};
 use readiness_core::input::Source;
 use readiness_core::model::RunDetail;
 use readiness_core::run::ScenarioKind;
 use readiness_core::targets::{Metric, Target};
 use std::collections::BTreeSet;
+
+/// An assessment with the evidence it was made from: what a certificate
+/// freezes.
+#[derive(Debug, Clone)]
+pub struct Evaluation {
+    pub assessment: Assessment,
+    /// Every run the assessment read, newest first (some may be cited only
+    /// to say why they could not be used).
+    pub runs: Vec<RunDetail>,
+    /// Every audit finding, before exemptions.
+    pub findings: Vec<Finding>,
+    /// The audit evidence uploads the findings were made from, by id.
+    pub uploads: Vec<i64>,
+}
 
 impl Store {
     /// The project's assessment for a commit and environment, at `now`.
@@ -26,8 +44,23 @@ impl Store {
         environment: Option<String>,
         now: DateTime<Utc>,
     ) -> Result<Assessment> {
+        Ok(self
+            .evaluate(project, commit, environment, now)
+            .await?
+            .assessment)
+    }
+
+    /// [`Store::assessment`], with the runs, findings and uploads it used.
+    pub async fn evaluate(
+        &self,
+        project: &ProjectRef,
+        commit: Option<String>,
+        environment: Option<String>,
+        now: DateTime<Utc>,
+    ) -> Result<Evaluation> {
         let settings = self.targets(project.id).await?;
-        let summaries = self.list_runs(project.id).await?;
+        let mut summaries = self.list_runs(project.id).await?;
+        summaries.retain(|s| s.uploaded_at <= now);
         let policy = Policy {
             commit,
             environment,
@@ -76,7 +109,13 @@ impl Store {
         let audit = self
             .audit_input(project.id, &settings.targets, &policy, latest_run)
             .await?;
-        Ok(assess(&settings.targets, &evidence, &audit, &policy))
+        let assessment = assess(&settings.targets, &evidence, &audit, &policy);
+        Ok(Evaluation {
+            assessment,
+            runs: details,
+            findings: audit.findings,
+            uploads: audit.evidence,
+        })
     }
 
     /// The stack built from the latest fresh evidence upload of each kind,
@@ -89,6 +128,7 @@ impl Store {
                 Some(env) => e.provenance.environment.as_deref() == Some(env.as_str()),
                 None => true,
             })
+            .filter(|e| e.uploaded_at <= policy.now)
             .filter(|e| (policy.now - e.uploaded_at).num_days() < policy.max_age_days)
             .collect();
         // For each kind, the newest upload that has it.

@@ -30,18 +30,23 @@ use std::time::Duration;
 /// The first 16 bytes of every SQLite database file.
 const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
 
-/// The tables a Readiness database has once every migration ran; a file
-/// without them is some other application's database.
-const TABLES: [&str; 9] = [
-    "_sqlx_migrations",
-    "projects",
-    "api_tokens",
-    "artifacts",
-    "artifact_chunks",
-    "runs",
-    "project_targets",
-    "evidence",
-    "exemptions",
+/// The tables a Readiness database has, each with the migration that
+/// creates it; a file without them is some other application's database.
+/// A backup made before a migration lacks its tables and is still a
+/// Readiness backup: the migration runs when the restored database opens.
+const TABLES: [(&str, i64); 12] = [
+    ("_sqlx_migrations", 0),
+    ("projects", 1),
+    ("api_tokens", 1),
+    ("artifacts", 1),
+    ("artifact_chunks", 1),
+    ("runs", 1),
+    ("project_targets", 3),
+    ("evidence", 4),
+    ("exemptions", 4),
+    ("certificates", 6),
+    ("certificate_evidence", 6),
+    ("claims_documents", 6),
 ];
 
 /// How long a restore waits for other connections to let go of the
@@ -280,9 +285,23 @@ async fn check_readiness_database(shown: &Path, copy: &Path) -> Result<()> {
             .iter()
             .map(|row| row.try_get::<String, _>(0))
             .collect::<std::result::Result<_, _>>()?;
+    // Which migrations ran decides which tables must be there; without a
+    // migrations table, every table is missing.
+    let applied_versions: Vec<i64> = if tables.iter().any(|t| t == "_sqlx_migrations") {
+        sqlx::query("SELECT version FROM _sqlx_migrations")
+            .fetch_all(&mut conn)
+            .await
+            .map_err(|e| not_ours(format!("its migrations table cannot be read: {e}")))?
+            .iter()
+            .map(|row| row.try_get::<i64, _>("version"))
+            .collect::<std::result::Result<_, _>>()?
+    } else {
+        Vec::new()
+    };
     let missing: Vec<&str> = TABLES
         .iter()
-        .copied()
+        .filter(|(_, version)| *version == 0 || applied_versions.contains(version))
+        .map(|(table, _)| *table)
         .filter(|t| !tables.iter().any(|have| have == t))
         .collect();
     if !missing.is_empty() {

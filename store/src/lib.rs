@@ -1,5 +1,6 @@
 //! Readiness storage: one SQLite database holds projects, tokens, artifacts
-//! (compressed, with their SHA-256) and the runs parsed from them.
+//! (compressed, with their SHA-256), the runs parsed from them, and the
+//! certificates issued on them.
 //!
 //! Every query lives in this crate, so moving to PostgreSQL is a change here
 //! and nowhere else. Writes use `BEGIN IMMEDIATE` transactions: SQLite has
@@ -10,14 +11,18 @@ pub mod artifacts;
 mod assessment;
 pub mod backup;
 pub mod bundle;
+pub mod certificates;
+pub mod claims;
 mod evidence;
 pub mod projects;
+pub mod retention;
 mod runs;
 mod targets;
 mod tokens;
 pub mod users;
 
 pub use artifacts::CompressedArtifact;
+pub use assessment::Evaluation;
 pub use evidence::{EvidenceSummary, Exemption, NewEvidence};
 pub use runs::{Inserted, NewRun};
 pub use targets::TargetSettings;

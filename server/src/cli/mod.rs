@@ -5,6 +5,8 @@ mod audit;
 mod backup;
 mod gate;
 mod ingest;
+mod report;
+mod retention;
 mod upload;
 
 use crate::config::{DbArgs, ServeConfig};
@@ -59,6 +61,19 @@ enum Command {
     /// Replace the database with a backup, after checking it; refused while
     /// a server has the database open.
     Restore(backup::RestoreArgs),
+    /// Issue the project's next certificate (stored and numbered, signed
+    /// with the key beside the database) and write its PDF and JSON.
+    Report(report::ReportArgs),
+    /// Check a certificate (PDF or JSON): its signature and, given a folder
+    /// or a server, every artifact's SHA-256. Exit 0 when valid, 1 saying
+    /// what differs.
+    Verify(report::VerifyArgs),
+    /// Import a Markdown readiness document whose claims later certificates
+    /// judge against the evidence.
+    Claims(report::ClaimsArgs),
+    /// Remove runs, evidence and artifacts older than an age, except those
+    /// an issued certificate cites.
+    Prune(retention::PruneArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -236,6 +251,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Audit(args) => return audit::run(args),
         Command::Backup(args) => backup::backup(args).await?,
         Command::Restore(args) => backup::restore(args).await?,
+        Command::Report(args) => return report::report(args).await,
+        Command::Verify(args) => return report::verify(args).await,
+        Command::Claims(args) => return report::claims(args).await,
+        Command::Prune(args) => retention::prune(args).await?,
     }
     Ok(ExitCode::SUCCESS)
 }

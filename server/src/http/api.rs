@@ -66,6 +66,24 @@ pub fn router(state: AppState) -> axum::Router<AppState> {
             axum::routing::put(super::audit::put_exemption).delete(super::audit::delete_exemption),
         )
         .route("/projects/{project}/assessment", get(assessment))
+        .route(
+            "/projects/{project}/certificates",
+            get(super::certificates::list_certificates)
+                .post(super::certificates::issue_certificate),
+        )
+        .route(
+            "/projects/{project}/certificates/{number}",
+            get(super::certificates::certificate_json),
+        )
+        .route(
+            "/projects/{project}/certificates/{number}/pdf",
+            get(super::certificates::certificate_pdf),
+        )
+        .route(
+            "/projects/{project}/claims",
+            get(super::certificates::get_claims).post(super::certificates::post_claims),
+        )
+        .route("/signing-key", get(super::certificates::signing_key))
         .route("/runs/{id}", get(run_detail))
         .route("/runs/{a}/compare/{b}", get(compare_runs))
         .route("/runs/{id}/artifact", get(run_artifact))
@@ -795,6 +813,9 @@ async fn put_targets(
 struct AssessmentParams {
     commit: Option<String>,
     environment: Option<String>,
+    /// The moment to assess at (RFC 3339), such as a certificate's
+    /// `issued_at`: only evidence uploaded by then counts. Defaults to now.
+    at: Option<String>,
 }
 
 async fn assessment(
@@ -807,10 +828,27 @@ async fn assessment(
         .map_err(|e| {
             ApiError::bad_request(
                 "bad_query",
-                format!("invalid query parameters: {e}; expected commit and environment"),
+                format!("invalid query parameters: {e}; expected commit, environment and at"),
             )
         })?;
     let clean = |v: Option<String>| v.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+    let now = chrono::Utc::now();
+    let at = match clean(params.at) {
+        None => now,
+        Some(at) => chrono::DateTime::parse_from_rfc3339(&at)
+            .map(|t| t.with_timezone(&chrono::Utc))
+            .ok()
+            .filter(|t| *t <= now)
+            .ok_or_else(|| {
+                ApiError::bad_request(
+                    "bad_query",
+                    format!(
+                        "`at` is `{at}`: expected a moment in the past in RFC 3339, such as \
+                         2026-11-29T12:00:00Z"
+                    ),
+                )
+            })?,
+    };
     let project = project_for(&state, &principal, &slug, Action::Read).await?;
     let assessment = state
         .store
@@ -818,7 +856,7 @@ async fn assessment(
             &project,
             clean(params.commit),
             clean(params.environment),
-            chrono::Utc::now(),
+            at,
         )
         .await?;
     Ok(Json(

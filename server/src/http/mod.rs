@@ -4,6 +4,7 @@
 mod api;
 mod audit;
 pub mod auth;
+mod certificates;
 mod error;
 mod uploads;
 
@@ -26,6 +27,8 @@ pub struct AppState {
     pub uploads: Arc<uploads::Uploads>,
     /// Sign-in and upload rate limits.
     pub limits: Arc<auth::RateLimits>,
+    /// The key certificates are signed with.
+    pub signing_key: Arc<readiness_report::SigningKey>,
 }
 
 impl AppState {
@@ -104,6 +107,11 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         .env(Env::PROD)
         .site_addr(config.addr)
         .build();
+    // Created on first start; certificates are signed with it from then on.
+    let key_path = config.db.signing_key_path();
+    let signing_key = readiness_report::SigningKey::load_or_create(&key_path)
+        .with_context(|| format!("cannot load the signing key {}", key_path.display()))?;
+    tracing::info!(public_key = %signing_key.public_key_hex(), "certificate signing key");
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .with_context(|| format!("cannot listen on {}", config.addr))?;
@@ -114,6 +122,7 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         leptos,
         uploads: Arc::default(),
         limits: Arc::default(),
+        signing_key: Arc::new(signing_key),
     };
     let app = router(state);
     // Tests and scripts read this line to learn the port when it was 0.

@@ -1,0 +1,367 @@
+//! The certificate API: issuing certificates, listing them, their signed
+//! JSON and PDF, the public signing key, and imported claims documents.
+
+use super::AppState;
+use super::api::{project_for, public_url};
+use super::error::{ApiError, ApiResult};
+use crate::certify::{ImportError, IssueError, IssueRequest, import_claims, issue};
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use readiness_core::access::{Action, Principal};
+use readiness_core::claims::{ClaimsDocument, judge};
+use readiness_report::ALGORITHM;
+use readiness_store::certificates::CertificateSummary;
+use readiness_store::claims::{MAX_CLAIMS_BYTES, StoredClaims};
+use readiness_store::projects::ProjectRef;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+/// The longest commit or environment name accepted.
+const MAX_NAME: usize = 1024;
+
+/// `GET /api/v1/signing-key`: the key certificates are signed with, for
+/// anyone to check them against. Public.
+pub async fn signing_key(State(state): State<AppState>) -> Json<Value> {
+    Json(json!({
+        "algorithm": ALGORITHM,
+        "public_key": state.signing_key.public_key_hex(),
+    }))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IssueParams {
+    commit: Option<String>,
+    environment: Option<String>,
+}
+
+/// Reads optional query parameters, naming the ones expected when they do
+/// not parse.
+fn query<T: for<'de> Deserialize<'de>>(raw: Option<&str>, expected: &str) -> ApiResult<T> {
+    serde_urlencoded::from_str(raw.unwrap_or("")).map_err(|e| {
+        ApiError::bad_request(
+            "bad_query",
+            format!("invalid query parameters: {e}; expected {expected}"),
+        )
+    })
+}
+
+/// A commit or environment parameter: trimmed, empty as absent, bounded.
+fn name(parameter: &str, value: Option<String>) -> ApiResult<Option<String>> {
+    let value = value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+    if value.as_ref().is_some_and(|v| v.len() > MAX_NAME) {
+        return Err(ApiError::bad_request(
+            "bad_query",
+            format!("query parameter `{parameter}` is longer than {MAX_NAME} characters"),
+        ));
+    }
+    Ok(value)
+}
+
+/// A certificate as the API lists it: its summary and where to get it.
+fn described(base: &str, slug: &str, summary: &CertificateSummary) -> Value {
+    let mut value = serde_json::to_value(summary).unwrap_or(Value::Null);
+    let n = summary.number;
+    value["url"] = json!(format!("{base}/projects/{slug}/certificates/{n}"));
+    value["json_url"] = json!(format!("{base}/api/v1/projects/{slug}/certificates/{n}"));
+    value["pdf_url"] = json!(format!(
+        "{base}/api/v1/projects/{slug}/certificates/{n}/pdf"
+    ));
+    value
+}
+
+impl From<IssueError> for ApiError {
+    fn from(err: IssueError) -> Self {
+        match err {
+            IssueError::Store(err) => err.into(),
+            IssueError::Contended(message) => {
+                let mut error = ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy", message);
+                error.retry_after = Some(1);
+                error
+            }
+            other => {
+                tracing::error!(error = %other, "issuing a certificate failed");
+                ApiError::internal()
+            }
+        }
+    }
+}
+
+/// `POST /api/v1/projects/{project}/certificates?commit=&environment=`:
+/// issues the next certificate (maintainers and admins).
+pub async fn issue_certificate(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Path(slug): Path<String>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let params: IssueParams = query(raw.as_deref(), "commit and environment")?;
+    let project = project_for(&state, &principal, &slug, Action::Certify).await?;
+    let request = IssueRequest {
+        commit: name("commit", params.commit)?,
+        environment: name("environment", params.environment)?,
+        issued_by: principal.actor(),
+    };
+    let issued = issue(&state.store, &state.signing_key, &project, &request).await?;
+    let base = public_url(&state, &headers);
+    let mut body = described(&base, &project.slug, &issued.summary);
+    body["claims"] = json!(issued.claims);
+    let location = body["json_url"].as_str().unwrap_or_default().to_owned();
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, location)],
+        Json(body),
+    )
+        .into_response())
+}
+
+/// `GET /api/v1/projects/{project}/certificates`: the project's
+/// certificates, newest first.
+pub async fn list_certificates(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Json<Value>> {
+    let project = project_for(&state, &principal, &slug, Action::Read).await?;
+    let base = public_url(&state, &headers);
+    let certificates: Vec<Value> = state
+        .store
+        .list_certificates(project.id)
+        .await?
+        .iter()
+        .map(|s| described(&base, &project.slug, s))
+        .collect();
+    Ok(Json(json!({
+        "project": project.slug,
+        "public_key": state.signing_key.public_key_hex(),
+        "certificates": certificates,
+    })))
+}
+
+fn number(raw: &str) -> ApiResult<u64> {
+    raw.parse::<u64>().ok().filter(|n| *n >= 1).ok_or_else(|| {
+        ApiError::bad_request(
+            "bad_path",
+            format!("`{raw}` is not a certificate number: expected a whole number from 1"),
+        )
+    })
+}
+
+/// `GET /api/v1/projects/{project}/certificates/{number}`: the signed JSON
+/// file, exactly as issued.
+pub async fn certificate_json(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Path((slug, raw)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    let number = number(&raw)?;
+    let project = project_for(&state, &principal, &slug, Action::Read).await?;
+    let (_, json) = state.store.certificate(project.id, number).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/json".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!(
+                    "inline; filename=\"{}\"",
+                    file_name(&project.slug, number, "json")
+                ),
+            ),
+        ],
+        json,
+    )
+        .into_response())
+}
+
+/// `GET /api/v1/projects/{project}/certificates/{number}/pdf`: the PDF,
+/// exactly as rendered when it was issued.
+pub async fn certificate_pdf(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Path((slug, raw)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    let number = number(&raw)?;
+    let project = project_for(&state, &principal, &slug, Action::Read).await?;
+    let pdf = state.store.certificate_pdf(project.id, number).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"{}\"",
+                    file_name(&project.slug, number, "pdf")
+                ),
+            ),
+        ],
+        pdf,
+    )
+        .into_response())
+}
+
+/// `readiness-<slug>-certificate-<n>.<extension>`; slugs are already safe
+/// in a file name (lowercase letters, digits and hyphens).
+pub fn file_name(slug: &str, number: u64, extension: &str) -> String {
+    format!("readiness-{slug}-certificate-{number}.{extension}")
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClaimsParams {
+    filename: Option<String>,
+    replace_targets: Option<bool>,
+    commit: Option<String>,
+    environment: Option<String>,
+}
+
+/// The answer about a claims document: what it claims, what could not be
+/// matched, and how the evidence stands to each claim now.
+async fn claims_answer(
+    state: &AppState,
+    project: &ProjectRef,
+    stored: &StoredClaims,
+    document: &ClaimsDocument,
+    commit: Option<String>,
+    environment: Option<String>,
+) -> ApiResult<Value> {
+    let assessment = state
+        .store
+        .assessment(project, commit, environment, chrono::Utc::now())
+        .await?;
+    let judgement = judge(&document.claims, &assessment);
+    Ok(json!({
+        "project": project.slug,
+        "document": stored,
+        "claims": document.claims,
+        "unmatched": document.unmatched,
+        "judgement": judgement,
+    }))
+}
+
+/// `POST /api/v1/projects/{project}/claims?filename=&replace_targets=`:
+/// imports a readiness document (Markdown, as the body) whose claims later
+/// certificates judge; with `replace_targets=true` the project's targets
+/// become the document's (maintainers and admins).
+pub async fn post_claims(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Path(slug): Path<String>,
+    RawQuery(raw): RawQuery,
+    request: axum::extract::Request,
+) -> ApiResult<Response> {
+    let params: ClaimsParams = query(
+        raw.as_deref(),
+        "filename, replace_targets (true or false), commit and environment",
+    )?;
+    let commit = name("commit", params.commit)?;
+    let environment = name("environment", params.environment)?;
+    let file_name = name("filename", params.filename)?.unwrap_or_else(|| "claims.md".to_owned());
+    let project = project_for(&state, &principal, &slug, Action::Maintain).await?;
+    let body = axum::body::to_bytes(request.into_body(), MAX_CLAIMS_BYTES)
+        .await
+        .map_err(|e| {
+            let inner = e.into_inner();
+            if inner
+                .downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some()
+            {
+                ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "payload_too_large",
+                    format!("a claims document may be at most {MAX_CLAIMS_BYTES} bytes"),
+                )
+            } else {
+                ApiError::bad_request(
+                    "body_unreadable",
+                    format!("the request body could not be read: {inner}"),
+                )
+            }
+        })?;
+    let markdown = String::from_utf8(body.to_vec()).map_err(|e| {
+        ApiError::bad_request(
+            "bad_encoding",
+            format!(
+                "the claims document must be UTF-8 Markdown; byte {} is not UTF-8",
+                e.utf8_error().valid_up_to()
+            ),
+        )
+    })?;
+    if markdown.trim().is_empty() {
+        return Err(ApiError::bad_request(
+            "empty_body",
+            "the request body is empty: send the Markdown readiness document as the body, \
+             for example `curl --data-binary @READINESS.md`",
+        ));
+    }
+    let imported = import_claims(
+        &state.store,
+        &project,
+        &file_name,
+        &markdown,
+        params.replace_targets.unwrap_or(false),
+        &principal.actor(),
+    )
+    .await
+    .map_err(|err| match err {
+        ImportError::Store(err) => ApiError::from(err),
+        no_targets @ ImportError::NoTargets(_) => {
+            ApiError::unprocessable("no_targets", no_targets.to_string())
+        }
+    })?;
+    let mut body = claims_answer(
+        &state,
+        &project,
+        &imported.stored,
+        &imported.document,
+        commit,
+        environment,
+    )
+    .await?;
+    body["targets_replaced"] = json!(imported.targets_replaced);
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JudgeParams {
+    commit: Option<String>,
+    environment: Option<String>,
+}
+
+/// `GET /api/v1/projects/{project}/claims?commit=&environment=`: the latest
+/// claims document and its judgement now; 404 when none was imported.
+pub async fn get_claims(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Path(slug): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Json<Value>> {
+    let params: JudgeParams = query(raw.as_deref(), "commit and environment")?;
+    let project = project_for(&state, &principal, &slug, Action::Read).await?;
+    let stored = state
+        .store
+        .latest_claims(project.id)
+        .await?
+        .ok_or_else(|| {
+            ApiError::not_found(format!(
+                "{} has no claims document; import one with POST /api/v1/projects/{}/claims",
+                project.slug, project.slug
+            ))
+        })?;
+    let document = stored.document();
+    Ok(Json(
+        claims_answer(
+            &state,
+            &project,
+            &stored,
+            &document,
+            name("commit", params.commit)?,
+            name("environment", params.environment)?,
+        )
+        .await?,
+    ))
+}
