@@ -9,6 +9,7 @@
 #![recursion_limit = "256"]
 
 pub mod access_fns;
+pub mod cert_fns;
 pub mod components;
 pub mod pages;
 pub mod server_fns;
@@ -101,6 +102,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/projects/:slug/targets") view=pages::targets::TargetsPage ssr=SsrMode::Async />
                     <Route path=path!("/projects/:slug/compare") view=pages::compare::ComparePage ssr=SsrMode::Async />
                     <Route path=path!("/projects/:slug/audit") view=pages::audit::AuditPage ssr=SsrMode::Async />
+                    <Route path=path!("/projects/:slug/certificates") view=pages::certificates::CertificatesPage ssr=SsrMode::Async />
                     <Route path=path!("/runs/:id") view=pages::run::RunPage ssr=SsrMode::Async />
                 </Routes>
             </main>

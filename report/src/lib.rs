@@ -24,6 +24,7 @@
 pub mod artifacts;
 pub mod canonical;
 pub mod extract;
+pub mod html;
 pub mod pdf;
 pub mod signing;
 mod view;
@@ -31,6 +32,7 @@ mod view;
 pub use artifacts::{ArtifactProblem, EvidenceDir, check_artifacts, check_artifacts_in_dir};
 pub use canonical::canonical_json;
 pub use extract::{embedded_file, extract_signed, verify_file};
+pub use html::{HtmlLinks, render_html};
 pub use pdf::{EMBEDDED_NAME, ReportError, render_pdf};
 pub use signing::{
     ALGORITHM, KeyError, Signature, SignedCertificate, SigningKey, VerifyError, sha256_hex, sign,

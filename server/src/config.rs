@@ -52,6 +52,16 @@ pub struct ServeConfig {
     /// unpacked; beyond it the upload is refused (zip and gzip bombs).
     #[arg(long, env = "READINESS_MAX_EXPANDED", default_value_t = 8 << 30)]
     pub max_expanded: u64,
+
+    /// Uploads each token (or client, for the browser) may send at once
+    /// before it is slowed down; past it they answer 429 with Retry-After.
+    #[arg(long, env = "READINESS_UPLOAD_BURST", default_value_t = 120, value_parser = clap::value_parser!(u32).range(1..))]
+    pub upload_burst: u32,
+
+    /// Uploads a second each token (or client) may send once its burst is
+    /// spent.
+    #[arg(long, env = "READINESS_UPLOAD_RATE", default_value_t = 4.0)]
+    pub upload_rate: f64,
 }
 
 impl ServeConfig {

@@ -231,6 +231,64 @@ async fn every_route_answers_each_role_as_it_should() {
             [S, N, N, N, N],
         ),
         route(get.clone(), "/api/v1/no/such/route", None, [N, N, N, N, N]),
+        // Certificates and claims; issuing renders a PDF, so two are issued.
+        route(get.clone(), "/api/v1/signing-key", None, [A, A, A, A, A]),
+        route(
+            post.clone(),
+            "/api/v1/projects/alpha/certificates?commit=abc",
+            None,
+            [S, F, A, A, F],
+        ),
+        route(
+            get.clone(),
+            "/api/v1/projects/alpha/certificates",
+            None,
+            [S, A, A, A, F],
+        ),
+        route(
+            get.clone(),
+            "/api/v1/projects/alpha/certificates/1",
+            None,
+            [S, A, A, A, F],
+        ),
+        route(
+            get.clone(),
+            "/api/v1/projects/alpha/certificates/1/pdf",
+            None,
+            [S, A, A, A, F],
+        ),
+        route(
+            get.clone(),
+            "/api/v1/projects/alpha/certificates/9",
+            None,
+            [S, N, N, N, F],
+        ),
+        route(
+            post.clone(),
+            "/api/v1/projects/alpha/claims",
+            Some(Body::Bytes(
+                b"| Metric | Target |\n|---|---|\n| p95 Response Time | < 500ms |\n".to_vec(),
+            )),
+            [S, F, A, A, F],
+        ),
+        route(
+            get.clone(),
+            "/api/v1/projects/alpha/claims",
+            None,
+            [S, A, A, A, F],
+        ),
+        route(
+            get.clone(),
+            "/projects/alpha/certificates",
+            None,
+            [S, A, A, A, F],
+        ),
+        route(
+            get.clone(),
+            "/projects/alpha/certificates/1",
+            None,
+            [S, A, A, A, F],
+        ),
         // Browser uploads.
         route(
             post.clone(),

@@ -4,6 +4,7 @@ pub mod access;
 pub mod admin;
 pub mod assessment;
 pub mod audit;
+pub mod certificates;
 pub mod compare;
 pub mod evidence;
 pub mod host;

@@ -48,6 +48,7 @@ pub fn ProjectNav(slug: String, current: &'static str) -> impl IntoView {
         ("Runs", "/runs".to_owned()),
         ("Compare", "/compare".to_owned()),
         ("Audit", "/audit".to_owned()),
+        ("Certificates", "/certificates".to_owned()),
         ("Targets", "/targets".to_owned()),
         ("Host profile", "/host".to_owned()),
         ("Access", "/access".to_owned()),

@@ -81,6 +81,8 @@ fn main() {
         .arg("--site")
         .arg(root.join("target/site"))
         .env("READINESS_LOG", "warn")
+        // The runs are set-up, not what is measured: no upload rate limit.
+        .args(["--upload-burst", "100000"])
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
@@ -234,7 +236,11 @@ fn sign_in(addr: &str, password: &str) -> String {
     stream.read_to_string(&mut answer).unwrap();
     answer
         .lines()
-        .find_map(|l| l.to_ascii_lowercase().starts_with("set-cookie:").then(|| l[11..].trim().to_owned()))
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .starts_with("set-cookie:")
+                .then(|| l[11..].trim().to_owned())
+        })
         .and_then(|c| c.split(';').next().map(str::to_owned))
         .unwrap_or_else(|| panic!("sign-in refused: {answer}"))
 }

@@ -181,6 +181,16 @@ pub struct Limit {
     pub per_second: f64,
 }
 
+impl RateLimits {
+    /// The default limits with another upload limit (`serve`'s flags).
+    pub fn with_upload(upload: Limit) -> RateLimits {
+        RateLimits {
+            upload,
+            ..RateLimits::default()
+        }
+    }
+}
+
 impl Default for RateLimits {
     fn default() -> Self {
         RateLimits {

@@ -365,3 +365,187 @@ pub async fn get_claims(
         .await?,
     ))
 }
+
+/// Where a browser form's answer goes back to: the project's certificates
+/// page, with a notice or an error to show.
+fn back_to_list(slug: &str, key: &str, message: &str) -> Response {
+    let query = serde_urlencoded::to_string([(key, message)]).unwrap_or_default();
+    axum::response::Redirect::to(&format!("/projects/{slug}/certificates?{query}")).into_response()
+}
+
+/// A small page for an error met while showing a certificate page, with
+/// the error's status; a visitor who is not signed in gets a link to sign in
+/// that comes back here.
+fn page_error(err: ApiError, path: &str) -> Response {
+    let mut message = html_escape(&err.message);
+    if err.status == StatusCode::UNAUTHORIZED {
+        let next = serde_urlencoded::to_string([("next", path)]).unwrap_or_default();
+        message.push_str(&format!(
+            " <a href=\"/login?{}\">Sign in</a>",
+            html_escape(&next)
+        ));
+    }
+    (
+        err.status,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        format!(
+            "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Certificate</title>\
+             <link rel=\"stylesheet\" href=\"/pkg/readiness.css\"></head><body><main><h1>Certificate</h1>\
+             <p class=\"error\" role=\"alert\">{message}</p><p><a href=\"/\">Projects</a></p></main></body></html>"
+        ),
+    )
+        .into_response()
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// `GET /projects/{project}/certificates/{number}`: the certificate as a
+/// printable HTML page, from the same signed data as its PDF.
+pub async fn certificate_page(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Path((slug, raw)): Path<(String, String)>,
+) -> Response {
+    let path = format!("/projects/{slug}/certificates/{raw}");
+    let shown = async {
+        let number = number(&raw)?;
+        let project = project_for(&state, &principal, &slug, Action::Read).await?;
+        let (_, json) = state.store.certificate(project.id, number).await?;
+        let signed =
+            readiness_report::SignedCertificate::from_json(json.as_bytes()).map_err(|e| {
+                tracing::error!(error = %e, "a stored certificate does not read back");
+                ApiError::internal()
+            })?;
+        let api = format!("/api/v1/projects/{}/certificates/{number}", project.slug);
+        let links = readiness_report::HtmlLinks {
+            stylesheet: "/pkg/readiness.css".to_owned(),
+            pdf: format!("{api}/pdf"),
+            json: api,
+            back: format!("/projects/{}/certificates", project.slug),
+        };
+        Ok::<_, ApiError>(readiness_report::render_html(&signed, &links))
+    };
+    match shown.await {
+        Ok(html) => ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response(),
+        Err(err) => page_error(err, &path),
+    }
+}
+
+/// What the certificates page's issue form sends.
+#[derive(Debug, Deserialize)]
+pub struct IssueForm {
+    #[serde(default)]
+    commit: String,
+    #[serde(default)]
+    environment: String,
+}
+
+/// `POST /projects/{project}/certificates/issue`: the browser's "Issue"
+/// button. Issues as the API does, then shows the new certificate.
+pub async fn issue_form(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Path(slug): Path<String>,
+    axum::Form(form): axum::Form<IssueForm>,
+) -> Response {
+    let issued = async {
+        let clean = |v: String| Some(v.trim().to_owned()).filter(|v| !v.is_empty());
+        let request = IssueRequest {
+            commit: name("commit", clean(form.commit))?,
+            environment: name("environment", clean(form.environment))?,
+            issued_by: principal.actor(),
+        };
+        let project = project_for(&state, &principal, &slug, Action::Certify).await?;
+        let issued = issue(&state.store, &state.signing_key, &project, &request).await?;
+        Ok::<_, ApiError>((project, issued))
+    };
+    match issued.await {
+        Ok((project, issued)) => axum::response::Redirect::to(&format!(
+            "/projects/{}/certificates/{}",
+            project.slug, issued.summary.number
+        ))
+        .into_response(),
+        Err(err) => back_to_list(&slug, "error", &err.message),
+    }
+}
+
+/// `POST /projects/{project}/claims/import`: the browser's claims upload, a
+/// multipart form with the Markdown file and the replace-targets choice.
+pub async fn claims_form(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Path(slug): Path<String>,
+    mut multipart: axum::extract::Multipart,
+) -> Response {
+    let imported = async {
+        let project = project_for(&state, &principal, &slug, Action::Maintain).await?;
+        let (mut file, mut replace) = (None, false);
+        while let Some(field) = multipart.next_field().await.map_err(|e| {
+            ApiError::bad_request("bad_multipart", format!("the form could not be read: {e}"))
+        })? {
+            match field.name() {
+                Some("file") => {
+                    let name = field.file_name().unwrap_or("claims.md").to_owned();
+                    let bytes = field.bytes().await.map_err(|e| {
+                        ApiError::bad_request("bad_multipart", format!("{name}: {e}"))
+                    })?;
+                    file = Some((name, bytes));
+                }
+                Some("replace_targets") => replace = true,
+                _ => {}
+            }
+        }
+        let (file_name, bytes) = file.filter(|(_, b)| !b.is_empty()).ok_or_else(|| {
+            ApiError::bad_request("empty_body", "choose a Markdown file to import")
+        })?;
+        if bytes.len() > MAX_CLAIMS_BYTES {
+            return Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                format!("{file_name}: a claims document may be at most {MAX_CLAIMS_BYTES} bytes"),
+            ));
+        }
+        let markdown = String::from_utf8(bytes.to_vec()).map_err(|e| {
+            ApiError::bad_request(
+                "bad_encoding",
+                format!(
+                    "{file_name}: a claims document must be UTF-8 Markdown; byte {} is not UTF-8",
+                    e.utf8_error().valid_up_to()
+                ),
+            )
+        })?;
+        let imported = import_claims(
+            &state.store,
+            &project,
+            &file_name,
+            &markdown,
+            replace,
+            &principal.actor(),
+        )
+        .await
+        .map_err(|err| match err {
+            ImportError::Store(err) => ApiError::from(err),
+            no_targets @ ImportError::NoTargets(_) => {
+                ApiError::unprocessable("no_targets", no_targets.to_string())
+            }
+        })?;
+        let mut notice = format!(
+            "Imported {file_name}: {} claims matched to targets, {} lines not matched",
+            imported.document.claims.len(),
+            imported.document.unmatched.len()
+        );
+        if let Some(targets) = &imported.targets_replaced {
+            notice.push_str(&format!("; the targets are now {}", targets.join(", ")));
+        }
+        Ok::<_, ApiError>(notice)
+    };
+    match imported.await {
+        Ok(notice) => back_to_list(&slug, "notice", &notice),
+        Err(err) => back_to_list(&slug, "error", &err.message),
+    }
+}

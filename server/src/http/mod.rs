@@ -62,15 +62,34 @@ pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let leptos = state.leptos.clone();
     let store = state.store.clone();
+    let public_key = state.signing_key.public_key_hex();
     Router::new()
         .nest("/api/v1", api::router(state.clone()))
         .nest("/ui", uploads::router(state.clone()))
         .route("/login", axum::routing::post(auth::login_form))
         .route("/logout", axum::routing::post(auth::logout_form))
+        // The browser's certificate forms and the printable certificate.
+        .route(
+            "/projects/{project}/certificates/issue",
+            axum::routing::post(certificates::issue_form),
+        )
+        .route(
+            "/projects/{project}/claims/import",
+            axum::routing::post(certificates::claims_form),
+        )
+        .route(
+            "/projects/{project}/certificates/{number}",
+            axum::routing::get(certificates::certificate_page),
+        )
         .leptos_routes_with_context(
             &state,
             routes,
-            move || leptos::prelude::provide_context(store.clone()),
+            move || {
+                leptos::prelude::provide_context(store.clone());
+                leptos::prelude::provide_context(readiness_app::cert_fns::SigningKeyHex(
+                    public_key.clone(),
+                ));
+            },
             move || shell(leptos.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
@@ -116,12 +135,22 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}", config.addr))?;
     let local = listener.local_addr()?;
+    if !(config.upload_rate.is_finite() && config.upload_rate > 0.0) {
+        anyhow::bail!(
+            "--upload-rate must be a positive number of uploads a second, not {}",
+            config.upload_rate
+        );
+    }
+    let limits = auth::RateLimits::with_upload(auth::Limit {
+        capacity: f64::from(config.upload_burst),
+        per_second: config.upload_rate,
+    });
     let state = AppState {
         store,
         config: Arc::new(config),
         leptos,
         uploads: Arc::default(),
-        limits: Arc::default(),
+        limits: Arc::new(limits),
         signing_key: Arc::new(signing_key),
     };
     let app = router(state);
