@@ -6,8 +6,32 @@ use readiness_core::targets::{Metric, Outcome, Target};
 
 /// A date and time in UTC, the same on the server and in the browser so
 /// hydration sees identical text.
+/// Written out by hand: chrono's `format` would bring its whole format
+/// string machinery into the browser bundle for this one layout.
 pub fn format_time(at: &chrono::DateTime<chrono::Utc>) -> String {
-    at.format("%Y-%m-%d %H:%M UTC").to_string()
+    use chrono::{Datelike, Timelike};
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02} UTC",
+        at.year(),
+        at.month(),
+        at.day(),
+        at.hour(),
+        at.minute()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn times_read_the_same_as_chrono_writes_them() {
+        for text in ["2026-11-29T07:05:09Z", "0999-01-02T23:59:59.999Z", "2024-02-29T00:00:00Z"] {
+            let at: chrono::DateTime<chrono::Utc> = text.parse().unwrap();
+            assert_eq!(
+                super::format_time(&at),
+                at.format("%Y-%m-%d %H:%M UTC").to_string()
+            );
+        }
+    }
 }
 
 /// The text that tells an outcome without colour.
