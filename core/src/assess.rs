@@ -649,7 +649,7 @@ fn missing_evidence_checks() -> Vec<Check> {
     ]
     .into_iter()
     .map(|(category, title, detail)| Check {
-        id: format!("evidence:{}", category.label().to_lowercase().replace(' ', "_")),
+        id: format!("evidence:{}", category.label().to_ascii_lowercase().replace(' ', "_")),
         category,
         severity: Severity::Medium,
         title: title.to_owned(),

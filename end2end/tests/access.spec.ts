@@ -133,3 +133,13 @@ test('a cross-site form post with the session cookie is refused', async ({ page 
   const targets = await page.request.get(`${base()}/api/v1/projects/${slug}/targets`);
   expect((await targets.json()).targets).toHaveLength(7);
 });
+
+test('the browser bundle is sent gzipped, with its type and nosniff', async ({ request }) => {
+  const res = await request.get(`${base()}/pkg/readiness_bg.wasm`, { headers: { 'accept-encoding': 'gzip' } });
+  expect(res.status()).toBe(200);
+  expect(res.headers()['content-encoding']).toBe('gzip');
+  expect(res.headers()['content-type']).toBe('application/wasm');
+  expect(res.headers()['x-content-type-options']).toBe('nosniff');
+  // Playwright decompresses: the body is the WASM itself.
+  expect((await res.body()).subarray(0, 4)).toEqual(Buffer.from([0, 0x61, 0x73, 0x6d]));
+});

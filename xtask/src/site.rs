@@ -88,6 +88,23 @@ pub fn build(dev: bool) -> Result {
 
     let css = root().join("style").join("main.css");
     copy(&css, &pkg.join(format!("{OUTPUT_NAME}.css")))?;
+    if !dev {
+        // Compressed once here, at the highest level, so the server sends
+        // the bundle gzipped without compressing it for every request.
+        step("gzip -9 the bundle");
+        for file in [
+            format!("{OUTPUT_NAME}_bg.wasm"),
+            format!("{OUTPUT_NAME}.js"),
+            format!("{OUTPUT_NAME}.css"),
+        ] {
+            let mut gzip = Command::new("gzip");
+            gzip.args(["-9", "--no-name", "--keep", "--force"])
+                .arg(pkg.join(&file));
+            if tools::run(gzip).is_err() {
+                eprintln!("warning: gzip failed on {file}; the server will send it uncompressed");
+            }
+        }
+    }
     copy_dir(&root().join("public"), &site)?;
     eprintln!("site ready in {}", site.display());
     Ok(())

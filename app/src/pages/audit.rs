@@ -80,7 +80,7 @@ fn audit_view(view: AuditView) -> AnyView {
             });
             let id = format!(
                 "audit-{}",
-                category.label().to_lowercase().replace(' ', "-")
+                category.label().to_ascii_lowercase().replace(' ', "-")
             );
             let heading = id.clone();
             let slug = slug.clone();

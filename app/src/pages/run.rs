@@ -313,12 +313,12 @@ fn EndpointsTable(rows: Vec<EndpointRow>) -> impl IntoView {
     let filter = RwSignal::new(String::new());
     let sort = RwSignal::new((EndpointKey::Requests, true));
     let shown = move || {
-        let needle = filter.get().to_lowercase();
+        let needle = filter.get().to_ascii_lowercase();
         let (key, descending) = sort.get();
         let mut list: Vec<EndpointRow> = rows
             .get_value()
             .into_iter()
-            .filter(|r| needle.is_empty() || r.name.to_lowercase().contains(&needle))
+            .filter(|r| needle.is_empty() || r.name.to_ascii_lowercase().contains(&needle))
             .collect();
         list.sort_by(|a, b| {
             let order = match key {

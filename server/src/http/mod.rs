@@ -92,6 +92,15 @@ pub fn router(state: AppState) -> Router {
             },
             move || shell(leptos.clone()),
         )
+        // The browser bundle, gzipped once at build time (`cargo xtask
+        // site`) and sent so to every browser that accepts it.
+        .nest_service(
+            "/pkg",
+            tower_http::services::ServeDir::new(
+                std::path::Path::new(&*state.leptos.site_root).join(&*state.leptos.site_pkg_dir),
+            )
+            .precompressed_gzip(),
+        )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         // Outermost last: headers on every answer, then the cross-site
         // check, then who is asking.
