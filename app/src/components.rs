@@ -24,7 +24,11 @@ pub fn format_time(at: &chrono::DateTime<chrono::Utc>) -> String {
 mod tests {
     #[test]
     fn times_read_the_same_as_chrono_writes_them() {
-        for text in ["2026-11-29T07:05:09Z", "0999-01-02T23:59:59.999Z", "2024-02-29T00:00:00Z"] {
+        for text in [
+            "2026-11-29T07:05:09Z",
+            "0999-01-02T23:59:59.999Z",
+            "2024-02-29T00:00:00Z",
+        ] {
             let at: chrono::DateTime<chrono::Utc> = text.parse().unwrap();
             assert_eq!(
                 super::format_time(&at),

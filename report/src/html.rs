@@ -53,8 +53,18 @@ pub fn render_html(signed: &SignedCertificate, links: &HtmlLinks) -> String {
     let _ = write!(
         out,
         "<section aria-labelledby=\"verdict\"><h2 id=\"verdict\">Verdict</h2>\
-         <p class=\"verdict verdict-{key}\" data-test=\"certificate-verdict\"><strong>{verdict}</strong></p>",
-        key = text(&v.verdict_key),
+         <p class=\"verdict {class}\"><span class=\"mark\" aria-hidden=\"true\">{mark}</span> \
+         <strong data-test=\"certificate-verdict\">{verdict}</strong></p>",
+        class = match v.verdict_key.as_str() {
+            "certified" => "pass",
+            "conditional" => "warn",
+            _ => "fail",
+        },
+        mark = match v.verdict_key.as_str() {
+            "certified" => "✓",
+            "conditional" => "!",
+            _ => "✗",
+        },
         verdict = text(&v.verdict),
     );
     list(&mut out, &v.reasons);

@@ -80,7 +80,14 @@ fn certificates_view(
                     <td>{format_time(&c.issued_at)}</td>
                     <td>{format_time(&c.valid_until)}</td>
                     <td>{c.issued_by}</td>
-                    <td>{format!("{} ({} artifacts)", format_ratio(c.coverage), c.evidence)}</td>
+                    <td>
+                        {format!(
+                            "{} ({} artifact{})",
+                            format_ratio(c.coverage),
+                            c.evidence,
+                            if c.evidence == 1 { "" } else { "s" },
+                        )}
+                    </td>
                     <td class="actions">
                         <a href=page rel="external">"View"</a>
                         " · "
