@@ -247,14 +247,26 @@ fn tables_break_across_pages_and_repeat_their_header() {
     let path = write_pdf("many-findings", &pdf);
     let pages = page_count(&path);
     assert!(pages > 2);
-    // The pages the findings table spans: from the first finding's page to
-    // the last's.
+    // The pages the findings table spans: from its section's heading to the
+    // next section's. (Rule ids also appear earlier, in the verdict's
+    // reasons, so they cannot mark the table.)
     let page_texts: Vec<String> = (1..=pages)
         .map(|p| pdf_text(&path, Some((p, p)), true))
         .collect();
+    let heading = |text: &str, title: &str| text.lines().any(|l| l.trim() == title);
+    let first = page_texts
+        .iter()
+        .position(|t| heading(t, "6. Audit findings"))
+        .unwrap();
+    let next = page_texts
+        .iter()
+        .position(|t| heading(t, "7. Unverified items"))
+        .unwrap();
     let holds_finding = |text: &str| certificate.findings.iter().any(|f| text.contains(&f.rule));
-    let first = page_texts.iter().position(|t| holds_finding(t)).unwrap();
-    let last = page_texts.iter().rposition(|t| holds_finding(t)).unwrap();
+    let last = (first..=next)
+        .rev()
+        .find(|&i| holds_finding(&page_texts[i]))
+        .unwrap();
     assert!(last > first, "the findings table spans several pages");
     for (i, text) in page_texts.iter().enumerate().take(last + 1).skip(first) {
         let header = text.lines().any(|line| {

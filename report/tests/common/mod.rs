@@ -285,9 +285,9 @@ pub fn pdf_text(pdf: &Path, pages: Option<(u32, u32)>, layout: bool) -> String {
             last.to_string(),
         ]);
     }
-    if layout {
-        args.push("-layout".into());
-    }
+    // Layout mode keeps lines as drawn; otherwise raw mode keeps each table
+    // cell's text together, in the order it was typeset.
+    args.push(if layout { "-layout" } else { "-raw" }.into());
     args.extend([pdf.to_string_lossy().into_owned(), "-".into()]);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     String::from_utf8(poppler("pdftotext", &args))
