@@ -68,7 +68,10 @@ impl TestServer {
             dir,
             child,
             http: reqwest::Client::new(),
-            anon: reqwest::Client::new(),
+            anon: reqwest::Client::builder()
+                .pool_max_idle_per_host(0)
+                .build()
+                .unwrap(),
         };
         server.add_user("admin", &["--admin"]);
         server.http = server.session_client("admin");
@@ -380,6 +383,10 @@ pub fn session_client(url: &str, name: &str) -> reqwest::Client {
     headers.insert(reqwest::header::ORIGIN, url.parse().unwrap());
     reqwest::Client::builder()
         .default_headers(headers)
+        // A refused upload is answered before its body is read, and the
+        // server then closes that connection; a pooled client could send
+        // its next request on it. Tests want each answer, not that race.
+        .pool_max_idle_per_host(0)
         .build()
         .unwrap()
 }
