@@ -77,6 +77,10 @@ test('import claims, issue a certificate, read it, download and verify its PDF',
   expect(readFileSync(file).subarray(0, 5).toString()).toBe('%PDF-');
   await page.screenshot({ path: shot('certificates'), fullPage: true });
 
+  // The project's overview lists it among the latest certificates.
+  await page.goto(`${base()}/projects/${slug}`);
+  await expect(page.locator('[data-test=latest-certificates]')).toContainText('No. 1');
+
   // The CLI checks the downloaded PDF's signature and every artifact
   // against the server, with the project's token.
   const out = execFileSync(process.env.READINESS_BIN!, ['verify', file, '--server', base(), '--token', token]).toString();

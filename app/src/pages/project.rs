@@ -104,6 +104,7 @@ fn project_view(project: ProjectRuns) -> AnyView {
             })}
         </section>
         <LatestEvidence slug=project.slug.clone() evidence=project.evidence />
+        <LatestCertificates slug=project.slug.clone() />
     }
     .into_any()
 }
@@ -320,6 +321,76 @@ fn LatestEvidence(
                 }
                     .into_any()
             }}
+        </section>
+    }
+}
+
+/// The latest certificates, with their verdicts and PDFs.
+#[component]
+fn LatestCertificates(slug: String) -> impl IntoView {
+    let certificates = Resource::new(
+        {
+            let slug = slug.clone();
+            move || slug.clone()
+        },
+        crate::cert_fns::load_certificates,
+    );
+    view! {
+        <section aria-labelledby="latest-certificates">
+            <h2 id="latest-certificates">"Latest certificates"</h2>
+            <Suspense fallback=|| ()>
+                {move || {
+                    let slug = slug.clone();
+                    Suspend::new(async move {
+                        let Ok(view) = certificates.await else {
+                            return ().into_any();
+                        };
+                        if view.certificates.is_empty() {
+                            return view! {
+                                <p class="empty">
+                                    "No certificate issued yet: "
+                                    <a href=format!("/projects/{slug}/certificates")>"issue one"</a>
+                                    " when the evidence is in."
+                                </p>
+                            }
+                                .into_any();
+                        }
+                        view! {
+                            <ul class="evidence-list" data-test="latest-certificates">
+                                {view
+                                    .certificates
+                                    .into_iter()
+                                    .take(3)
+                                    .map(|c| {
+                                        let page = format!("/projects/{slug}/certificates/{}", c.number);
+                                        view! {
+                                            <li>
+                                                <a href=page rel="external">{format!("No. {}", c.number)}</a>
+                                                " · "
+                                                <span class=crate::pages::assessment::verdict_class(c.verdict)>
+                                                    <span class="mark" aria-hidden="true">
+                                                        {crate::pages::assessment::verdict_mark(c.verdict)}
+                                                    </span>
+                                                    " "
+                                                    {c.verdict.label()}
+                                                </span>
+                                                " · "
+                                                {c.commit.unwrap_or_else(|| "no commit".to_owned())}
+                                                " · "
+                                                {format_time(&c.issued_at)}
+                                            </li>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </ul>
+                            <p>
+                                <a href=format!("/projects/{slug}/certificates")>"All certificates"</a>
+                            </p>
+                        }
+                            .into_any()
+                    })
+                }}
+            </Suspense>
         </section>
     }
 }
