@@ -255,7 +255,7 @@ pub async fn load_project(slug: String) -> Result<ProjectRuns, ServerFnError> {
     let total_runs = runs.len();
     let mut trend: Vec<RunSummary> = runs.iter().take(TREND_RUNS).cloned().collect();
     trend.reverse();
-    runs.truncate(RUNS_PER_PAGE);
+    runs.truncate(LATEST_RUNS);
     let evidence = store
         .list_evidence(project.id)
         .await
@@ -693,13 +693,24 @@ pub async fn exempt_rule(
 pub struct EvidencePage {
     pub slug: String,
     pub name: String,
+    /// The artifacts of this page of the filtered list.
     pub items: Vec<readiness_core::model::ArtifactListing>,
+    /// How many match the filters, on every page.
+    pub matching: usize,
+    pub page: usize,
+    pub pages: usize,
     pub total: usize,
     /// (value, label) of each kind present, `run` for load-test results.
     pub kinds: Vec<(String, String)>,
     pub commits: Vec<String>,
     pub environments: Vec<String>,
 }
+
+/// Artifacts listed on one page of the evidence page.
+pub const EVIDENCE_PER_PAGE: usize = 100;
+
+/// Runs the overview lists; the runs page has them all.
+pub const LATEST_RUNS: usize = 20;
 
 /// The value of the kind filter that selects load-test results.
 pub const RUN_KIND: &str = "run";
@@ -715,6 +726,7 @@ pub async fn load_evidence(
     kind: Option<String>,
     commit: Option<String>,
     environment: Option<String>,
+    page: Option<usize>,
 ) -> Result<EvidencePage, ServerFnError> {
     use backend::*;
     let store = store()?;
@@ -767,11 +779,22 @@ pub async fn load_evidence(
         })
         .filter(|item| commit.is_none() || item.provenance.commit == commit)
         .filter(|item| environment.is_none() || item.provenance.environment == environment)
+        .collect::<Vec<_>>();
+    let matching = items.len();
+    let pages = matching.div_ceil(EVIDENCE_PER_PAGE).max(1);
+    let page = page.unwrap_or(1).clamp(1, pages);
+    let items = items
+        .into_iter()
+        .skip((page - 1) * EVIDENCE_PER_PAGE)
+        .take(EVIDENCE_PER_PAGE)
         .collect();
     Ok(EvidencePage {
         slug: project.slug,
         name: project.name,
         items,
+        matching,
+        page,
+        pages,
         total,
         kinds,
         commits,

@@ -21,15 +21,16 @@ pub fn EvidencePage() -> impl IntoView {
             q.get("kind"),
             q.get("commit"),
             q.get("environment"),
+            q.get("page").and_then(|p| p.parse::<usize>().ok()),
         )
     };
-    let data = Resource::new(key, |(slug, kind, commit, environment)| {
-        load_evidence(slug, kind, commit, environment)
+    let data = Resource::new(key, |(slug, kind, commit, environment, page)| {
+        load_evidence(slug, kind, commit, environment, page)
     });
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading evidence…"</p> }>
             {move || Suspend::new(async move {
-                let (_, kind, commit, environment) = key();
+                let (_, kind, commit, environment, _) = key();
                 match data.await {
                     Ok(page) => evidence_view(page, kind, commit, environment),
                     Err(err) => {
@@ -54,11 +55,47 @@ fn evidence_view(
 ) -> AnyView {
     let selected = |v: &Option<String>| v.clone().unwrap_or_default();
     let (kind, commit, environment) = (selected(&kind), selected(&commit), selected(&environment));
-    let shown = page.items.len();
-    let summary = if shown == page.total {
+    let shown = page.matching;
+    let mut summary = if shown == page.total {
         format!("{} artifacts, newest first.", page.total)
     } else {
         format!("{shown} of {} artifacts match, newest first.", page.total)
+    };
+    if page.pages > 1 {
+        summary.push_str(&format!(" Page {} of {}.", page.page, page.pages));
+    }
+    // Links to the other pages keep the filters.
+    let pager = {
+        let mut base: Vec<(String, String)> = Vec::new();
+        for (name, value) in [
+            ("kind", &kind),
+            ("commit", &commit),
+            ("environment", &environment),
+        ] {
+            if !value.is_empty() {
+                base.push((name.to_owned(), value.clone()));
+            }
+        }
+        let slug = page.slug.clone();
+        let (current, pages) = (page.page, page.pages);
+        (pages > 1).then(move || {
+            let href = move |p: usize| {
+                let mut query = base.clone();
+                query.push(("page".to_owned(), p.to_string()));
+                let query: Vec<String> = query
+                    .iter()
+                    .map(|(k, v)| format!("{k}={}", encode(v)))
+                    .collect();
+                format!("/projects/{slug}/evidence?{}", query.join("&"))
+            };
+            view! {
+                <nav class="pager" aria-label="Evidence pages">
+                    {(current > 1).then(|| view! { <a href=href(current - 1) rel="prev">"Newer"</a> " " })}
+                    {format!("Page {current} of {pages}")}
+                    {(current < pages).then(|| view! { " " <a href=href(current + 1) rel="next">"Older"</a> })}
+                </nav>
+            }
+        })
     };
     let options = |choices: Vec<(String, String)>, selected: String, all: &'static str| {
         view! {
@@ -134,11 +171,25 @@ fn evidence_view(
                         <tbody>{page.items.into_iter().map(evidence_row).collect_view()}</tbody>
                     </table>
                 </div>
+                {pager}
             }
                 .into_any()
         }}
     }
     .into_any()
+}
+
+/// A query value, percent-encoded.
+fn encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 fn evidence_row(item: ArtifactListing) -> impl IntoView {
