@@ -3,24 +3,9 @@
 // reads but cannot manage, sign-out ends the session, and the audit log
 // shows who did what. Every page carries the Content-Security-Policy.
 import { test, expect, Page } from '@playwright/test';
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { base, fixture as anyFixture, hydrated, project, shot } from './helpers';
 
-const base = () => process.env.READINESS_URL!;
-const fixture = (name: string) =>
-  readFileSync(join(__dirname, '..', '..', 'core', 'tests', 'fixtures', 'k6', name));
-
-async function hydrated(page: Page) {
-  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
-}
-
-function project(slug: string): string {
-  const bin = process.env.READINESS_BIN!;
-  const db = process.env.READINESS_E2E_DB!;
-  execFileSync(bin, ['project', 'create', slug, '--name', `${slug} API`, '--db', db]);
-  return execFileSync(bin, ['token', 'create', '--project', slug, '--db', db]).toString().trim();
-}
+const fixture = (name: string) => anyFixture(`k6/${name}`);
 
 async function signIn(page: Page, name: string, password: string) {
   const form = page.getByRole('form', { name: 'Sign in' });
@@ -115,7 +100,7 @@ test('a stranger signs in to a private project, reads it as a viewer and cannot 
   await expect(log).toContainText('session.refused');
   await expect(log).toContainText('session.start');
   await expect(log).toContainText(name);
-  await page.screenshot({ path: join(__dirname, '..', 'output', 'audit-log.png'), fullPage: true });
+  await page.screenshot({ path: shot('audit-log'), fullPage: true });
 });
 
 test('a cross-site form post with the session cookie is refused', async ({ page }) => {

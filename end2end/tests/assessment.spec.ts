@@ -1,24 +1,6 @@
 // Targets, the assessment and run comparison, as a team lead uses them.
-import { test, expect, Page, APIRequestContext } from '@playwright/test';
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-
-const base = () => process.env.READINESS_URL!;
-const fixture = (path: string) =>
-  readFileSync(join(__dirname, '..', '..', 'core', 'tests', 'fixtures', path));
-
-async function hydrated(page: Page) {
-  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
-}
-
-/// A project and its token, made with the CLI on the server's database.
-function project(slug: string): string {
-  const bin = process.env.READINESS_BIN!;
-  const db = process.env.READINESS_E2E_DB!;
-  execFileSync(bin, ['project', 'create', slug, '--name', `${slug} API`, '--db', db]);
-  return execFileSync(bin, ['token', 'create', '--project', slug, '--db', db]).toString().trim();
-}
+import { test, expect, APIRequestContext } from '@playwright/test';
+import { base, fixture, hydrated, project, shot } from './helpers';
 
 async function upload(request: APIRequestContext, slug: string, token: string, file: string, query: string) {
   const res = await request.post(`${base()}/api/v1/projects/${slug}/runs?${query}`, {
@@ -48,7 +30,7 @@ test('the project page shows the verdict, the category scores and every check', 
   const db = page.locator('[data-check="target:db_query_p95 < 200 ms"]');
   await expect(db).toContainText('unverified');
   await expect(db).toContainText('not measured');
-  await page.screenshot({ path: join(__dirname, '..', 'output', 'project-assessment.png'), fullPage: true });
+  await page.screenshot({ path: shot('project-assessment'), fullPage: true });
 });
 
 test('targets are edited as expressions, and a bad one is pointed at', async ({ page, request }) => {
@@ -90,5 +72,5 @@ test('two runs are compared from lists, with their significance', async ({ page,
   await expect(p95).toContainText('125 ms');
   await expect(p95).toContainText('339 ms');
   await expect(p95).toContainText('regression');
-  await page.screenshot({ path: join(__dirname, '..', 'output', 'compare.png'), fullPage: true });
+  await page.screenshot({ path: shot('compare'), fullPage: true });
 });

@@ -1,20 +1,9 @@
 // The audit as a lead reads it: findings with the offending lines, and a
 // rule exempted with a reason.
 import { test, expect } from '@playwright/test';
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { base, fixture as anyFixture, project, shot } from './helpers';
 
-const base = () => process.env.READINESS_URL!;
-const fixture = (path: string) =>
-  readFileSync(join(__dirname, '..', '..', 'core', 'tests', 'fixtures', 'audit', path));
-
-function project(slug: string): string {
-  const bin = process.env.READINESS_BIN!;
-  const db = process.env.READINESS_E2E_DB!;
-  execFileSync(bin, ['project', 'create', slug, '--name', `${slug} API`, '--db', db]);
-  return execFileSync(bin, ['token', 'create', '--project', slug, '--db', db]).toString().trim();
-}
+const fixture = (path: string) => anyFixture(`audit/${path}`);
 
 test('findings show the offending lines and a rule can be exempted', async ({ page, request }) => {
   const slug = `audit-${Date.now()}`;
@@ -50,5 +39,5 @@ test('findings show the offending lines and a rule can be exempted', async ({ pa
   await expect(page.locator('li.finding[data-rule="redis.maxmemory"] .exempted')).toContainText(
     'the orchestrator caps the container memory (until 2099-12-31)',
   );
-  await page.screenshot({ path: join(__dirname, '..', 'output', 'audit.png'), fullPage: true });
+  await page.screenshot({ path: shot('audit'), fullPage: true });
 });

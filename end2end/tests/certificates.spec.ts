@@ -2,26 +2,12 @@
 // document, issues a certificate with the button, reads it as a printable
 // page with every artifact's SHA-256, downloads its PDF from the list, and
 // the CLI verifies the download against the server's public key.
-import { test, expect, Page } from '@playwright/test';
+import { test, expect } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-
-const base = () => process.env.READINESS_URL!;
-const fixturePath = (path: string) => join(__dirname, '..', '..', 'core', 'tests', 'fixtures', path);
-const shot = (name: string) => join(__dirname, '..', 'output', `${name}.png`);
-
-async function hydrated(page: Page) {
-  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
-}
-
-function project(slug: string): string {
-  const bin = process.env.READINESS_BIN!;
-  const db = process.env.READINESS_E2E_DB!;
-  execFileSync(bin, ['project', 'create', slug, '--name', `${slug} API`, '--db', db]);
-  return execFileSync(bin, ['token', 'create', '--project', slug, '--db', db]).toString().trim();
-}
+import { base, fixturePath, hydrated, project, shot } from './helpers';
 
 test('import claims, issue a certificate, read it, download and verify its PDF', async ({ page, request }) => {
   const slug = `cert-${Date.now()}`;

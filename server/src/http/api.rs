@@ -129,6 +129,18 @@ async fn project_of(
     }
 }
 
+/// Refuses a run the one asking may not read (401 for the anonymous, who
+/// learn nothing about ids, 403 or 404 otherwise).
+async fn readable_run(state: &AppState, principal: &Principal, id: i64) -> ApiResult<ProjectRef> {
+    project_of(
+        state,
+        principal,
+        state.store.project_of_run(id).await,
+        Action::Read,
+    )
+    .await
+}
+
 /// Metadata CI sends with an upload, as query parameters.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -623,13 +635,7 @@ async fn run_detail(
     Path(id): Path<String>,
 ) -> ApiResult<Json<serde_json::Value>> {
     let id = run_id(&id)?;
-    project_of(
-        &state,
-        &principal,
-        state.store.project_of_run(id).await,
-        Action::Read,
-    )
-    .await?;
+    readable_run(&state, &principal, id).await?;
     let detail = state.store.run_detail(id).await?;
     Ok(Json(json!({
         "id": detail.summary.id,
@@ -647,13 +653,7 @@ async fn run_artifact(
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
     let id = run_id(&id)?;
-    project_of(
-        &state,
-        &principal,
-        state.store.project_of_run(id).await,
-        Action::Read,
-    )
-    .await?;
+    readable_run(&state, &principal, id).await?;
     let artifact = state.store.run_artifact(id).await?;
     Ok(download(artifact))
 }
@@ -870,20 +870,8 @@ async fn compare_runs(
     Path((a, b)): Path<(String, String)>,
 ) -> ApiResult<Json<serde_json::Value>> {
     let (a, b) = (run_id(&a)?, run_id(&b)?);
-    project_of(
-        &state,
-        &principal,
-        state.store.project_of_run(a).await,
-        Action::Read,
-    )
-    .await?;
-    project_of(
-        &state,
-        &principal,
-        state.store.project_of_run(b).await,
-        Action::Read,
-    )
-    .await?;
+    readable_run(&state, &principal, a).await?;
+    readable_run(&state, &principal, b).await?;
     let baseline = state.store.run_detail(a).await?;
     let candidate = state.store.run_detail(b).await?;
     if baseline.project_slug != candidate.project_slug {
