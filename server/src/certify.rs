@@ -141,13 +141,18 @@ pub async fn issue(
 pub enum ImportError {
     #[error(transparent)]
     Store(#[from] StoreError),
-    /// Replacing the targets was asked for, but the document claims none.
+    /// The document holds no claim that matches a target: importing it
+    /// would only hide the previous document.
     #[error(
-        "{0} claims no target Readiness can match, so the project's targets were not replaced \
-         (and the document was not imported); import it without replacing the targets to see \
-         its unmatched lines"
+        "{file_name} claims no target Readiness can match, so nothing was imported (and the \
+         targets were left as they are): expected a targets table such as `| Metric | Target |` \
+         with rows like `| p95 Response Time | < 500ms |`, or sentences such as \
+         \"p95 under 500 ms\"{unmatched}"
     )]
-    NoTargets(String),
+    NoTargets {
+        file_name: String,
+        unmatched: String,
+    },
 }
 
 /// A claims document as imported.
@@ -173,8 +178,21 @@ pub async fn import_claims(
 ) -> Result<ImportedClaims, ImportError> {
     let document = readiness_core::claims::parse(file_name, markdown);
     let targets = document.targets();
-    if replace_targets && targets.is_empty() {
-        return Err(ImportError::NoTargets(file_name.to_owned()));
+    if targets.is_empty() {
+        let unmatched: Vec<String> = document
+            .unmatched
+            .iter()
+            .take(5)
+            .map(|u| format!("line {}: {}", u.line, u.reason))
+            .collect();
+        return Err(ImportError::NoTargets {
+            file_name: file_name.to_owned(),
+            unmatched: if unmatched.is_empty() {
+                String::new()
+            } else {
+                format!("; lines that look like claims: {}", unmatched.join("; "))
+            },
+        });
     }
     let stored = store
         .insert_claims(project.id, file_name, markdown, actor)

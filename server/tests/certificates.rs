@@ -289,6 +289,23 @@ async fn verify_accepts_the_issued_files_and_names_a_changed_byte_or_artifact() 
     let token = project_with_evidence(&server).await;
     let dir = server.dir.path();
     let (pdf, json) = (dir.join("c.pdf"), dir.join("c.json"));
+    // A file that cannot be written is refused before anything is issued.
+    let nowhere = dir.join("no-such-folder").join("c.pdf");
+    let out = server.cli(&[
+        "report",
+        "--project",
+        "chom",
+        "--pdf",
+        nowhere.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains("no certificate was issued"),
+        "{}",
+        text(&out)
+    );
+    let list = json_of(server.get("/api/v1/projects/chom/certificates").await).await;
+    assert_eq!(list["certificates"], serde_json::json!([]));
     // Issued from the CLI while the server runs on the same database.
     let out = server.cli(&[
         "report",
@@ -646,7 +663,7 @@ async fn claims_without_evidence_give_a_not_certified_certificate_with_every_cla
         let url = format!("{}/api/v1/projects/chom/claims?{query}", server.url);
         async move { mara.post(url).body(body).send().await.unwrap() }
     };
-    let cases: [(&str, Vec<u8>, u16, &str); 5] = [
+    let cases: [(&str, Vec<u8>, u16, &str); 6] = [
         ("", Vec::new(), 400, "empty"),
         ("", vec![b'#', 0xff, 0xfe], 400, "UTF-8"),
         (
@@ -660,6 +677,13 @@ async fn claims_without_evidence_give_a_not_certified_certificate_with_every_cla
             b"# Nothing measured here\n".to_vec(),
             422,
             "claims no target",
+        ),
+        // Without a claim, importing would only hide the previous document.
+        (
+            "",
+            b"# Notes\nThe API is fast.\n".to_vec(),
+            422,
+            "nothing was imported",
         ),
         ("", vec![b'a'; (1 << 20) + 1], 413, "at most"),
     ];

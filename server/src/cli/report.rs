@@ -97,6 +97,12 @@ pub async fn report(args: ReportArgs) -> anyhow::Result<ExitCode> {
     let key = SigningKey::load_or_create(&key_path)
         .with_context(|| format!("cannot load the signing key {}", key_path.display()))?;
     let clean = |v: Option<String>| v.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+    // The files are opened first: a path that cannot be written is refused
+    // before a certificate is numbered and stored.
+    let mut outputs = vec![(create(&args.pdf)?, args.pdf.clone())];
+    if let Some(json) = &args.json {
+        outputs.push((create(json)?, json.clone()));
+    }
     let issued = issue(
         &store,
         &Arc::new(key),
@@ -107,8 +113,17 @@ pub async fn report(args: ReportArgs) -> anyhow::Result<ExitCode> {
             issued_by: "cli".to_owned(),
         },
     )
-    .await
-    .with_context(|| format!("cannot issue a certificate for {}", project.slug))?;
+    .await;
+    let issued = match issued {
+        Ok(issued) => issued,
+        Err(err) => {
+            for (_, path) in &outputs {
+                let _ = std::fs::remove_file(path);
+            }
+            return Err(anyhow::Error::from(err)
+                .context(format!("cannot issue a certificate for {}", project.slug)));
+        }
+    };
     let summary = &issued.summary;
     // The certificate is stored whatever happens to the files: say so
     // before writing them.
@@ -125,11 +140,14 @@ pub async fn report(args: ReportArgs) -> anyhow::Result<ExitCode> {
             .map(|c| format!(", claims of {c}"))
             .unwrap_or_default()
     );
-    write(&args.pdf, &issued.pdf)?;
-    println!("{}", args.pdf.display());
-    if let Some(json) = &args.json {
-        write(json, issued.json.as_bytes())?;
-        println!("{}", json.display());
+    let mut outputs = outputs.into_iter();
+    if let Some((file, path)) = outputs.next() {
+        write(file, &path, &issued.pdf)?;
+        println!("{}", path.display());
+    }
+    if let Some((file, path)) = outputs.next() {
+        write(file, &path, issued.json.as_bytes())?;
+        println!("{}", path.display());
     }
     for reason in &issued.signed.certificate.reasons {
         eprintln!("  - {reason}");
@@ -137,13 +155,21 @@ pub async fn report(args: ReportArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn write(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    std::fs::write(path, bytes).with_context(|| {
-        format!(
-            "cannot write {} (the certificate is stored: download it again from the server)",
-            path.display()
-        )
-    })
+fn create(path: &Path) -> anyhow::Result<std::fs::File> {
+    std::fs::File::create(path)
+        .with_context(|| format!("cannot write {}; no certificate was issued", path.display()))
+}
+
+fn write(mut file: std::fs::File, path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    file.write_all(bytes)
+        .and_then(|()| file.sync_all())
+        .with_context(|| {
+            format!(
+                "cannot write {} (the certificate is stored: download it again from the server)",
+                path.display()
+            )
+        })
 }
 
 /// Checks a certificate file and, given a folder or a server, its

@@ -72,6 +72,47 @@ fn described(base: &str, slug: &str, summary: &CertificateSummary) -> Value {
     value
 }
 
+impl From<ImportError> for ApiError {
+    fn from(err: ImportError) -> Self {
+        match err {
+            ImportError::Store(err) => err.into(),
+            no_targets @ ImportError::NoTargets { .. } => {
+                ApiError::unprocessable("no_targets", no_targets.to_string())
+            }
+        }
+    }
+}
+
+/// A claims document's bytes as Markdown text: not empty, not too large,
+/// UTF-8; each refusal names the file and what was expected.
+fn markdown_of(file_name: &str, bytes: &[u8]) -> ApiResult<String> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::bad_request(
+            "empty_body",
+            format!(
+                "{file_name} is empty: send the Markdown readiness document, for example \
+                 `curl --data-binary @READINESS.md`"
+            ),
+        ));
+    }
+    if bytes.len() > MAX_CLAIMS_BYTES {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("{file_name}: a claims document may be at most {MAX_CLAIMS_BYTES} bytes"),
+        ));
+    }
+    String::from_utf8(bytes.to_vec()).map_err(|e| {
+        ApiError::bad_request(
+            "bad_encoding",
+            format!(
+                "{file_name}: a claims document must be UTF-8 Markdown; byte {} is not UTF-8",
+                e.utf8_error().valid_up_to()
+            ),
+        )
+    })
+}
+
 impl From<IssueError> for ApiError {
     fn from(err: IssueError) -> Self {
         match err {
@@ -281,22 +322,7 @@ pub async fn post_claims(
                 )
             }
         })?;
-    let markdown = String::from_utf8(body.to_vec()).map_err(|e| {
-        ApiError::bad_request(
-            "bad_encoding",
-            format!(
-                "the claims document must be UTF-8 Markdown; byte {} is not UTF-8",
-                e.utf8_error().valid_up_to()
-            ),
-        )
-    })?;
-    if markdown.trim().is_empty() {
-        return Err(ApiError::bad_request(
-            "empty_body",
-            "the request body is empty: send the Markdown readiness document as the body, \
-             for example `curl --data-binary @READINESS.md`",
-        ));
-    }
+    let markdown = markdown_of(&file_name, &body)?;
     let imported = import_claims(
         &state.store,
         &project,
@@ -305,13 +331,7 @@ pub async fn post_claims(
         params.replace_targets.unwrap_or(false),
         &principal.actor(),
     )
-    .await
-    .map_err(|err| match err {
-        ImportError::Store(err) => ApiError::from(err),
-        no_targets @ ImportError::NoTargets(_) => {
-            ApiError::unprocessable("no_targets", no_targets.to_string())
-        }
-    })?;
+    .await?;
     let mut body = claims_answer(
         &state,
         &project,
@@ -500,25 +520,10 @@ pub async fn claims_form(
                 _ => {}
             }
         }
-        let (file_name, bytes) = file.filter(|(_, b)| !b.is_empty()).ok_or_else(|| {
+        let (file_name, bytes) = file.ok_or_else(|| {
             ApiError::bad_request("empty_body", "choose a Markdown file to import")
         })?;
-        if bytes.len() > MAX_CLAIMS_BYTES {
-            return Err(ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
-                format!("{file_name}: a claims document may be at most {MAX_CLAIMS_BYTES} bytes"),
-            ));
-        }
-        let markdown = String::from_utf8(bytes.to_vec()).map_err(|e| {
-            ApiError::bad_request(
-                "bad_encoding",
-                format!(
-                    "{file_name}: a claims document must be UTF-8 Markdown; byte {} is not UTF-8",
-                    e.utf8_error().valid_up_to()
-                ),
-            )
-        })?;
+        let markdown = markdown_of(&file_name, &bytes)?;
         let imported = import_claims(
             &state.store,
             &project,
@@ -527,13 +532,7 @@ pub async fn claims_form(
             replace,
             &principal.actor(),
         )
-        .await
-        .map_err(|err| match err {
-            ImportError::Store(err) => ApiError::from(err),
-            no_targets @ ImportError::NoTargets(_) => {
-                ApiError::unprocessable("no_targets", no_targets.to_string())
-            }
-        })?;
+        .await?;
         let mut notice = format!(
             "Imported {file_name}: {} claims matched to targets, {} lines not matched",
             imported.document.claims.len(),

@@ -114,6 +114,13 @@ pub fn router(state: AppState) -> Router {
 }
 
 pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
+    // Settings are checked before anything is opened or created.
+    if !(config.upload_rate.is_finite() && config.upload_rate > 0.0) {
+        anyhow::bail!(
+            "--upload-rate must be a positive number of uploads a second, not {}",
+            config.upload_rate
+        );
+    }
     let store = Store::open(&config.db.db)
         .await
         .with_context(|| format!("cannot open the database {}", config.db.db.display()))?;
@@ -144,12 +151,6 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}", config.addr))?;
     let local = listener.local_addr()?;
-    if !(config.upload_rate.is_finite() && config.upload_rate > 0.0) {
-        anyhow::bail!(
-            "--upload-rate must be a positive number of uploads a second, not {}",
-            config.upload_rate
-        );
-    }
     let limits = auth::RateLimits::with_upload(auth::Limit {
         capacity: f64::from(config.upload_burst),
         per_second: config.upload_rate,
