@@ -89,12 +89,7 @@ pub struct Limits {
 impl Limits {
     /// The unscoped run targets among a project's targets.
     pub fn from_targets(targets: &[Target]) -> Limits {
-        let find = |metric: Metric| {
-            targets
-                .iter()
-                .find(|t| t.metric == metric && t.scope.is_empty() && t.baseline_run.is_none())
-                .cloned()
-        };
+        let find = |metric: Metric| crate::targets::whole_run_target(targets, metric).cloned();
         Limits {
             p95: find(Metric::P95),
             p99: find(Metric::P99),

@@ -210,7 +210,21 @@ pub struct Target {
     pub baseline_run: Option<i64>,
 }
 
+/// The first target of `metric` over a whole run: no endpoint or scenario
+/// scope, no baseline. Pages and charts draw it on the run's figures.
+pub fn whole_run_target(targets: &[Target], metric: Metric) -> Option<&Target> {
+    targets
+        .iter()
+        .find(|t| t.metric == metric && t.is_whole_run())
+}
+
 impl Target {
+    /// Whether it judges a whole run: no endpoint or scenario scope, and
+    /// no baseline run.
+    pub fn is_whole_run(&self) -> bool {
+        self.scope.is_empty() && self.baseline_run.is_none()
+    }
+
     pub const fn new(metric: Metric, comparison: Comparison, threshold: f64) -> Self {
         Target {
             metric,
